@@ -99,8 +99,16 @@ def _scale(inst: Instrument, scale: Scale, s_i: int, src: LocatedData) -> list[P
     if out:
         return out
     if scale.min_answered is not None and scale.min_answered > len(scale.items):
-        out.append(src.problem(loc + ("min_answered",),
-                               f"min_answered {scale.min_answered} is more than the {len(scale.items)} items of {scale.id!r}"))
+        return [src.problem(loc + ("min_answered",),
+                            f"min_answered {scale.min_answered} is more than the {len(scale.items)} items of {scale.id!r}")]
+    if scale.method == "count":
+        for j, item_id in enumerate(scale.items):
+            rs = inst.response_scale_of(items[item_id]) if items[item_id].response_scale in _scale_ids(inst) else None
+            if rs is None or sorted(rs.values) != [0, 1]:
+                out.append(src.problem(loc + ("items", j), f"a count scale counts yes/no answers: item {item_id!r} "
+                                                          "needs a response scale with values 0 and 1"))
+    if not scale.bands and not scale.no_bands_reason:
+        out.append(src.problem(loc, f"scale {scale.id!r} has no bands: give 'bands' or say why in 'no_bands_reason'"))
     if scale.min_answered is not None and not scale.min_answered_reason:
         out.append(src.problem(loc + ("min_answered",), "a min_answered that overrides the default needs a min_answered_reason"))
     if scale.prorate and scale.method != "sum":
@@ -112,12 +120,24 @@ def _scale(inst: Instrument, scale: Scale, s_i: int, src: LocatedData) -> list[P
     return out
 
 
+def _scale_ids(inst: Instrument) -> set[str]:
+    return {r.id for r in inst.response_scales}
+
+
 def possible_scores(inst: Instrument, scale: Scale) -> list[float]:
-    """Every score the scale can produce, given its items' values and its minimum answered."""
+    """Every score the scale can produce, given its items' values and its minimum answered.
+
+    Empty when the scale cannot be scored as declared (a problem reported elsewhere).
+    """
+    items = {i.id: i for i in inst.items}
+    if scale.required > len(scale.items):
+        return []
     states: set[tuple[int, float]] = {(0, 0.0)}
     for item_id in scale.items:
-        item = inst.item(item_id)
-        values = inst.response_scale_of(item).values  # type: ignore[union-attr]
+        item = items.get(item_id)
+        if item is None or item.response_scale not in _scale_ids(inst):
+            return []
+        values = inst.response_scale_of(item).values
         if item.reverse:
             lo, hi = min(values), max(values)
             values = [lo + hi - v for v in values]
@@ -153,6 +173,8 @@ def _bands(inst: Instrument, scale: Scale, loc: tuple, src: LocatedData) -> list
     if out:
         return out
     scores = possible_scores(inst, scale)
+    if not scores:
+        return out
     uncovered = [x for x in scores if not any(b.contains(x) for b in scale.bands)]
     if uncovered:
         shown = ", ".join(_fmt(x) for x in uncovered[:5]) + (" ..." if len(uncovered) > 5 else "")
@@ -200,7 +222,7 @@ def _safety(inst: Instrument, src: LocatedData) -> list[Problem]:
                     out.append(src.problem(loc, f"safety rule {rule.id!r} names scale {cond.scale!r}, which does not exist"))
                 else:
                     scores = possible_scores(inst, scale)
-                    if not (scores[0] <= cond.value <= scores[-1]):
+                    if scores and not (scores[0] <= cond.value <= scores[-1]):
                         out.append(src.problem(loc, f"safety rule {rule.id!r}: value {cond.value:g} is outside the range "
                                                     f"of scale {cond.scale!r} ({scores[0]:g} to {scores[-1]:g})"))
     return out
