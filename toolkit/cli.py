@@ -83,6 +83,88 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the workshop ---------------------------------------------------------------------------
+
+DEFAULT_NOTEBOOKS = Path("notebooks")
+
+
+def _session_notebooks(folder: Path) -> list[Path]:
+    """Participant notebooks: the numbered sessions (never the dashboard or trainer material)."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import ServerPlan, lan_address, qr_text, serve
+    from .session import resolve_store_path
+
+    notebooks = _session_notebooks(Path(args.notebooks))
+    plan = ServerPlan(notebooks=notebooks, store=resolve_store_path(args.store),
+                      host=args.host or lan_address(), port=args.port, locale=args.locale,
+                      language=args.lang, pool_size=args.pool_size)
+    if args.token:
+        plan.token = args.token
+    dashboard = None
+
+    def ready(plan, root):
+        nonlocal dashboard
+        print(f"Participants join at:\n  {plan.url}\n")
+        print(qr_text(plan.url))
+        print(f"Projector page with this QR code: {root / 'join.html'}")
+        print(f"Answers are stored in {plan.store}")
+        if args.with_dashboard:
+            from .dashboard_server import start_dashboard
+
+            dashboard = start_dashboard(plan.store, Path(args.notebooks), open_browser=not args.no_browser)
+            print(f"Facilitator dashboard (this computer only):\n  {dashboard.url}")
+        print("Press Ctrl-C to stop; answers already saved stay in the store.")
+
+    try:
+        return serve(plan, on_ready=ready)
+    finally:
+        if dashboard is not None:
+            dashboard.stop()
+
+
+@command("dashboard")
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard_server import start_dashboard
+    from .session import resolve_store_path
+
+    handle = start_dashboard(resolve_store_path(args.store), Path(args.notebooks), open_browser=not args.no_browser)
+    print(f"Facilitator dashboard (this computer only):\n  {handle.url}\nPress Ctrl-C to stop.")
+    return handle.wait()
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_store
+
+    written = export_store(args.store, args.out, keep_codes=args.keep_codes, include_text=args.include_text)
+    for path in written:
+        print(path)
+    return 0
+
+
+@command("erase")
+def cmd_erase(args: argparse.Namespace) -> int:
+    from .store import ResponseStore, open_existing
+
+    with open_existing(args.store) as store:
+        removed = store.erase(args.code)
+    print(f"erased {removed} rows about {args.code}")
+    return 0
+
+
+@command("example-data")
+def cmd_example_data(args: argparse.Namespace) -> int:
+    from .example_data import write_cohort
+
+    for path in write_cohort(Path(args.out), seed=args.seed):
+        print(path)
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +195,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instrument", help="a bundled id or a YAML path")
     p.add_argument("responses", help="CSV file: optional 'participant' column, one column per item")
     p.add_argument("-o", "--output", help="write the scores here instead of to standard output")
+
+    p = sub.add_parser("serve", help="start the participant web app (Voilà) for phones and laptops in the room")
+    p.add_argument("--host", help="address to listen on (default: this machine's LAN address; 127.0.0.1 keeps it local)")
+    p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
+    p.add_argument("--token", help="workshop token participants need (default: a new random one)")
+    p.add_argument("--locale", default="international", help="locale for crisis resources, e.g. en-GB, es-ES")
+    p.add_argument("--lang", default="en", help="language of the participant pages (default: en)")
+    p.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder of session notebooks")
+    p.add_argument("--pool-size", type=int, default=2, help="preheated kernels per notebook (default: 2)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--with-dashboard", action="store_true", help="also start the facilitator dashboard")
+
+    p = sub.add_parser("dashboard", help="open the facilitator dashboard in JupyterLab (this computer only)")
+    p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
+    p.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder holding facilitator_dashboard.ipynb")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+    p = sub.add_parser("export", help="export consented answers, scores and a codebook as CSV")
+    p.add_argument("--store", required=True, help="the response store")
+    p.add_argument("--out", required=True, help="folder to write answers.csv, scores.csv, codebook.csv")
+    p.add_argument("--keep-codes", action="store_true", help="keep participant codes (default: random export ids)")
+    p.add_argument("--include-text", action="store_true", help="include free-text answers (default: left out)")
+
+    p = sub.add_parser("erase", help="erase every row about one participant code")
+    p.add_argument("--store", required=True, help="the response store")
+    p.add_argument("code", help="the participant's code, e.g. amber-fox-42")
+
+    p = sub.add_parser("example-data", help="write the synthetic example cohort (same seed, same files)")
+    p.add_argument("--out", default="data", help="folder to write to (default: data)")
+    p.add_argument("--seed", type=int, default=20261126, help="random seed (default: 20261126)")
 
     return parser
 

@@ -172,7 +172,7 @@ class Verification(Strict):
 class Instrument(Strict):
     id: Id
     version: str
-    kind: Literal["validated", "reflection"]
+    kind: Literal["validated", "reflection", "exercise"]
     title: Text
     instructions: Text
     adapted_wording_note: Text | None = None

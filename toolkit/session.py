@@ -1,0 +1,53 @@
+"""What a session notebook needs in one object: the store, the participant's join form, forms.
+
+Notebooks hold prose and calls; this shell wires the parameters cell (language, store
+path, participant, locale) to the widgets so that every session notebook starts the same
+way and a trainer can run any of them with other settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_STORE = Path.home() / ".attune" / "workshop.sqlite"
+
+
+def resolve_store_path(store_path: str | os.PathLike | None = None) -> Path:
+    """The store to use: the parameter, else $ATTUNE_STORE, else the workshop default."""
+    if store_path:
+        return Path(store_path).expanduser()
+    if os.environ.get("ATTUNE_STORE"):
+        return Path(os.environ["ATTUNE_STORE"]).expanduser()
+    return DEFAULT_STORE
+
+
+class Session:
+    """``Session(language=..., store_path=..., participant=..., locale=...)`` for one notebook."""
+
+    def __init__(self, *, language: str = "en", store_path: str | None = None, participant: str | None = None,
+                 locale: str | None = None, k: int = 5):
+        from .store import ResponseStore
+        from .widgets import JoinForm
+
+        self.language = language
+        self.locale = locale or os.environ.get("ATTUNE_LOCALE") or "international"
+        self.store = ResponseStore(resolve_store_path(store_path))
+        self.join_form = JoinForm(self.store, language=language, k=k)
+        if participant:
+            self.join_form.code_input.value = participant
+
+    def join(self):
+        """The join-and-consent widget (show it at the top of the notebook)."""
+        return self.join_form
+
+    @property
+    def code(self) -> str | None:
+        return self.join_form.code
+
+    def questionnaire(self, instrument: str, timepoint: str = "pre"):
+        """A questionnaire form that saves under the joined participant (if they consented)."""
+        from .widgets import QuestionnaireForm
+
+        return QuestionnaireForm(instrument, self.store, self.join_form, timepoint,
+                                 language=self.language, locale=self.locale)
