@@ -74,8 +74,8 @@ def personal_report(inst: Instrument, answers: dict, *, language: str = "en", lo
         "figure": charts.personal_chart(inst, scores, language) if scores else None,
     }
     if level:
-        report["safety"] = {"message": safety.safety_message(level, language),
-                            "crisis": safety.crisis_resources(locale or "international")}
+        report["safety"] = {"message": safety.safety_message(level, language, rules),
+                            "crisis": safety.crisis_resources(locale or "international", language)}
     return report
 
 

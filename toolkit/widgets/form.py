@@ -159,15 +159,18 @@ class QuestionnaireForm(w.VBox):
 
     def submit(self) -> dict[str, Any]:
         """Score, check safety rules, record the submission and show the participant's own feedback."""
-        from .results import build_results, render_results
+        from ..feedback import personal_report
+        from .results import render_results
 
-        self.result = build_results(self.instrument, self.answers, language=self.language, locale=self.locale)
+        self.result = personal_report(self.instrument, self.answers, language=self.language, locale=self.locale)
         checkin_recorded = False
         if self.saving:
             try:
+                # Only a check_in rule raises a flag by itself; at "info" the participant may still ask.
+                flag = self.result["level"] == "check_in"
                 checkin_recorded = self.store.submit(self.code, self.instrument, self.timepoint,
-                                                     level=self.result["level"] or None,
-                                                     rules=self.result["rules"])
+                                                     level="check_in" if flag else None,
+                                                     rules=self.result["rules"] if flag else ())
             except AttuneError as exc:
                 self.save_errors.append(str(exc))
         self.result["checkin_recorded"] = checkin_recorded

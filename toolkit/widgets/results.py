@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 import ipywidgets as w
@@ -37,10 +38,7 @@ def render_results(form: QuestionnaireForm, result: dict) -> list[w.Widget]:
     figure = result.get("figure")
     if figure is not None:
         out = w.Output(layout=w.Layout(width="100%"))
-        with out:
-            from IPython.display import display
-
-            display(figure)
+        out.append_display_data(figure)  # works with or without a running kernel
         parts.append(out)
 
     attribution = (f"<details><summary>{html.escape(ui('attribution_heading', lang))}</summary>"
@@ -51,25 +49,31 @@ def render_results(form: QuestionnaireForm, result: dict) -> list[w.Widget]:
 
 
 def _safety_panel(form: QuestionnaireForm, result: dict) -> w.Widget:
-    """Shown to this participant alone: a calm message, support resources, and a check-in offer."""
+    """Shown to this participant alone: a calm message, support contacts, and a check-in offer."""
     lang = form.language
     message = result["safety"]["message"]
     crisis = result["safety"]["crisis"]
-    rows = [f"<h3>{html.escape(message['heading'])}</h3>", f"<p>{html.escape(message['body'])}</p>",
-            f"<h4>{html.escape(ui('resources_heading', lang))}</h4><ul>"]
-    for res in crisis.resources:
-        rows.append(f"<li>{_resource_html(res, lang)}</li>")
-    rows.append("</ul>")
+    esc = html.escape
+    rows = [f"<h3>{esc(message['heading'])}</h3>", f"<p>{esc(message['privacy'])}</p>",
+            f"<p>{esc(message['body'])}</p>"]
+    rows += [f"<p><b>{esc(note)}</b></p>" for note in message.get("notes", [])]
+    rows.append(f"<h4>{esc(message['resources_heading'] or ui('resources_heading', lang))}</h4>")
+    for heading, members in crisis.by_kind():
+        rows.append(f"<p><b>{esc(heading)}</b></p><ul>")
+        rows += [f"<li>{_resource_html(r)}</li>" for r in members]
+        rows.append("</ul>")
+    rows.append(f"<p>{esc(message['urgent'])}</p>")
+    rows.append(f"<p>{esc(message['offer'])}</p>")
     parts: list[w.Widget] = [w.HTML("".join(rows))]
     if result.get("checkin_recorded"):
-        parts.append(w.HTML(f"<p>{html.escape(ui('checkin_consented', lang))}</p>"))
+        parts.append(w.HTML(f"<p role='status'>{esc(ui('checkin_consented', lang, code=form.code))}</p>"))
     elif form.saving:
         status = w.HTML()
         button = w.Button(description=ui("checkin_request_button", lang))
 
         def ask(_):
             if form.request_checkin():
-                status.value = f"<p role='status'>{html.escape(ui('checkin_requested', lang))}</p>"
+                status.value = f"<p role='status'>{esc(ui('checkin_requested', lang, code=form.code))}</p>"
                 button.layout.display = "none"
 
         button.on_click(ask)
@@ -79,14 +83,21 @@ def _safety_panel(form: QuestionnaireForm, result: dict) -> w.Widget:
     return box
 
 
-def _resource_html(res, lang: str) -> str:
-    """One crisis resource as escaped HTML; the data file's fields may be language maps or text."""
-    def text(value):
-        return pick(value, lang) if isinstance(value, dict) else (value or "")
-
-    bits = [f"<b>{html.escape(text(getattr(res, 'name', '')))}</b>"]
-    for field in ("phone", "text", "website", "hours", "notes", "description"):
-        value = text(getattr(res, field, None))
-        if value:
-            bits.append(html.escape(value))
+def _resource_html(res) -> str:
+    """One support contact as escaped HTML (texts are already in the participant's language)."""
+    esc = html.escape
+    bits = [f"<b>{esc(res.name)}</b>"]
+    if res.phone:
+        dialable = re.fullmatch(r"\+?[\d ]+", res.phone)
+        bits.append(f"<a href='tel:{res.phone.replace(' ', '')}'>{esc(res.phone)}</a>" if dialable else esc(res.phone))
+    if res.text_line:
+        bits.append(esc(res.text_line))
+    if res.email:
+        bits.append(esc(res.email))
+    if res.website:
+        bits.append(esc(res.website))
+    if res.hours:
+        bits.append(esc(res.hours))
+    if res.notes:
+        bits.append(esc(res.notes))
     return " · ".join(bits)
