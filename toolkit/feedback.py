@@ -75,7 +75,7 @@ def personal_report(inst: Instrument, answers: dict, *, language: str = "en", lo
     }
     if level:
         report["safety"] = {"message": safety.safety_message(level, language, rules),
-                            "crisis": safety.crisis_resources(locale or "international", language)}
+                            "crisis": safety.crisis_resources(locale, language)}
     return report
 
 
