@@ -315,3 +315,13 @@ def test_spanish_widgets_use_spanish_strings(store):
     form = QuestionnaireForm("who5", store, None, "pre", language="es")
     assert form.submit_button.description == "Ver mis resultados"
     assert "Prefiero no decirlo" in [label for label, _ in form.controls[0].control.options]
+
+
+def test_a_returning_code_brings_back_the_earlier_choices(store):
+    joined(store, storage=True, checkin=True)
+    again = JoinForm(store)
+    again.code_input.value = CODE  # typed after a reload, before pressing Continue
+    assert again.storage_box.value is True and again.checkin_box.value is True
+    assert "Welcome back" in again.status.value
+    again.continue_button.click()
+    assert store.participant(CODE)["checkin_consent"] is True

@@ -45,6 +45,7 @@ class JoinForm(w.VBox):
                                       layout=w.Layout(display="none"))
 
         self.new_code_button.on_click(lambda _: self._give_new_code())
+        self.code_input.observe(lambda ch: self._recognise(ch["new"]), names="value")
         self.continue_button.on_click(lambda _: self.join())
         self.erase_button.on_click(lambda _: setattr(self.erase_confirm.layout, "display", "flex"))
         self.erase_confirm.on_click(lambda _: self.erase())
@@ -63,6 +64,17 @@ class JoinForm(w.VBox):
 
     def _give_new_code(self) -> None:
         self.code_input.value = self._fresh_code()
+
+    def _recognise(self, text: str) -> None:
+        """A returning participant (after a reload, on another device): keep the choices they made."""
+        code = normalise_code(text or "")
+        if self.store is None or not is_valid_code(code):
+            return
+        record = self.store.participant(code)
+        if record and record["storage_consent"]:
+            self.storage_box.value = True
+            self.checkin_box.value = record["checkin_consent"]
+            self.status.value = f"<div role='status'><p>{html.escape(ui('welcome_back', self.language))}</p></div>"
 
     def _fresh_code(self) -> str:
         """A code nobody in this store has, so two people never share a record."""
