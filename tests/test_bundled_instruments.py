@@ -128,8 +128,8 @@ EXPECTED_SCALES = {
         "resilience": (["brs_1", "brs_2", "brs_3", "brs_4", "brs_5", "brs_6"], "mean", 1, True),
     },
     "ecr_rs": {
-        "avoidance": (["ecr_rs_1", "ecr_rs_2", "ecr_rs_3", "ecr_rs_4", "ecr_rs_5", "ecr_rs_6"], "mean", 1, False),
-        "anxiety": (["ecr_rs_7", "ecr_rs_8", "ecr_rs_9"], "mean", 1, False),
+        "avoidance": (["ecr_rs_1", "ecr_rs_2", "ecr_rs_3", "ecr_rs_4", "ecr_rs_5", "ecr_rs_6"], "mean", 1, None),  # a position, neither better nor worse
+        "anxiety": (["ecr_rs_7", "ecr_rs_8", "ecr_rs_9"], "mean", 1, None),
     },
 }
 

@@ -17,7 +17,7 @@ from .errors import ResponseDataError
 from .instruments import Instrument, load_instrument
 
 CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
-Z_95 = 1.959963984540054
+Z_95 = 1.96  # the published criterion: |RCI| > 1.96 (Jacobson & Truax, 1991), as documented above
 
 
 def s_diff(sd: float, reliability: float) -> float:

@@ -59,8 +59,11 @@ def cronbach_alpha(instrument: Instrument | str, responses: pd.DataFrame, scale_
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     se = np.sqrt(2 * k / ((k - 1) * (n - 2)))
     # Bonett (2002), Journal of Educational and Behavioral Statistics 27(4), 335-340.
-    low = 1 - np.exp(np.log(1 - alpha) + z * se) if alpha < 1 else 1.0
-    high = 1 - np.exp(np.log(1 - alpha) - z * se) if alpha < 1 else 1.0
+    if np.isnan(alpha):  # no variance in the totals: alpha is undefined, and so is its interval
+        low = high = float("nan")
+    else:
+        low = 1 - np.exp(np.log(1 - alpha) + z * se) if alpha < 1 else 1.0
+        high = 1 - np.exp(np.log(1 - alpha) - z * se) if alpha < 1 else 1.0
     return Alpha(float(alpha), float(low), float(high), int(n), int(k))
 
 

@@ -76,7 +76,8 @@ def plan_for(inst: Instrument) -> ScoringPlan:
         signed = membership * sign[:, None]
         fill = signed * lo[:, None]  # a missing cell holds lo after filling
         all_integer = bool(integer.all())
-        dtype = np.float32 if all_integer and hi.max() < 2**16 else np.float64
+        # initial=0: an instrument may have no scored items at all (free-text exercises)
+        dtype = np.float32 if all_integer and hi.max(initial=0) < 2**16 else np.float64
         counted = np.hstack([membership, membership * offset[:, None] + fill]).astype(dtype)
         plan = ScoringPlan(ids, lo, hi, integer, values, reverse, membership, dtype, all_integer,
                            signed.astype(dtype), counted, fill.sum(axis=0))
@@ -95,7 +96,7 @@ def score(instrument: Instrument | str, responses: pd.DataFrame, *, source: str 
     """
     inst = load_instrument(instrument)
     plan = plan_for(inst)
-    _check_columns(inst, plan, responses, source)
+    _check_columns(inst, plan, responses, source, line_offset)
     matrix = _to_matrix(responses, plan, source, line_offset)
     parts = _map_chunks(partial(_score_chunk, plan=plan), matrix)
     col_min = np.fmin.reduce([p.col_min for p in parts])
@@ -174,7 +175,10 @@ def band_of(scale, values: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def _check_columns(inst: Instrument, plan: ScoringPlan, df: pd.DataFrame, source: str | None) -> None:
+def _check_columns(inst: Instrument, plan: ScoringPlan, df: pd.DataFrame, source: str | None,
+                   line_offset: int | None = None) -> None:
+    # With a file's line offset, a column mistake is on the header line just above the first row.
+    header = f"line {line_offset - 1} (header): " if line_offset else ""
     if not isinstance(df, pd.DataFrame):
         raise ResponseDataError("responses must be a pandas DataFrame with one column per item", source=source)
     if df.shape[0] == 0:
@@ -184,11 +188,11 @@ def _check_columns(inst: Instrument, plan: ScoringPlan, df: pd.DataFrame, source
     unknown = [str(c) for c in df.columns if c not in known]
     if unknown:
         raise ResponseDataError(
-            f"column {unknown[0]!r} is not an item of {inst.id} (its items are {', '.join(plan.items)}; "
+            f"{header}column {unknown[0]!r} is not an item of {inst.id} (its items are {', '.join(plan.items)}; "
             f"identifier columns may be {', '.join(ID_COLUMNS)})", source=source)
     missing = [i for i in plan.items if i not in df.columns]
     if missing:
-        raise ResponseDataError(f"column {missing[0]!r} of {inst.id} is missing (every item needs a column; "
+        raise ResponseDataError(f"{header}column {missing[0]!r} of {inst.id} is missing (every item needs a column; "
                                 "leave a cell blank for an unanswered item)", source=source)
 
 

@@ -77,6 +77,8 @@ def _items(inst: Instrument, src: LocatedData) -> list[Problem]:
                                    f"item {item.id!r} names response scale {item.response_scale!r}, which is not defined "
                                    f"(defined: {', '.join(scale_ids)})"))
             continue
+        if rs.id not in _scale_ids(inst):
+            continue  # a malformed response scale, reported by _response_scales
         if item.type == "yes_no" and sorted(rs.values) != [0, 1]:
             out.append(src.problem(loc + ("type",), f"yes/no item {item.id!r} needs a response scale with values 0 and 1"))
         if item.type == "slider" and rs.slider is None:
@@ -103,6 +105,8 @@ def _scale(inst: Instrument, scale: Scale, s_i: int, src: LocatedData) -> list[P
                             f"min_answered {scale.min_answered} is more than the {len(scale.items)} items of {scale.id!r}")]
     if scale.method == "count":
         for j, item_id in enumerate(scale.items):
+            if items[item_id].response_scale in _malformed_scale_ids(inst):
+                continue  # reported by _response_scales
             rs = inst.response_scale_of(items[item_id]) if items[item_id].response_scale in _scale_ids(inst) else None
             if rs is None or sorted(rs.values) != [0, 1]:
                 out.append(src.problem(loc + ("items", j), f"a count scale counts yes/no answers: item {item_id!r} "
@@ -121,7 +125,22 @@ def _scale(inst: Instrument, scale: Scale, s_i: int, src: LocatedData) -> list[P
 
 
 def _scale_ids(inst: Instrument) -> set[str]:
-    return {r.id for r in inst.response_scales}
+    """Ids of the response scales whose values can be listed (a malformed one is reported by
+    ``_response_scales``; listing its values would divide by a zero step or take min() of nothing)."""
+    return {r.id for r in inst.response_scales if _well_formed(r)}
+
+
+def _malformed_scale_ids(inst: Instrument) -> set[str]:
+    return {r.id for r in inst.response_scales} - _scale_ids(inst)
+
+
+def _well_formed(rs) -> bool:
+    if bool(rs.options) == (rs.slider is not None):
+        return False
+    if rs.slider is not None:
+        lo, hi, step = rs.slider
+        return hi > lo and step > 0
+    return True
 
 
 def possible_scores(inst: Instrument, scale: Scale) -> list[float]:
@@ -190,12 +209,13 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _conditions(when: Condition | AnyOf) -> Iterable[Condition]:
+def _conditions(when: Condition | AnyOf, loc: tuple = ()) -> Iterable[tuple[tuple, Condition]]:
+    """Each condition with its location, so a problem points at the condition's own line."""
     if isinstance(when, Condition):
-        yield when
+        yield loc, when
     else:
-        for c in when.any:
-            yield from _conditions(c)
+        for k, c in enumerate(when.any):
+            yield from _conditions(c, loc + ("any", k))
 
 
 def _safety(inst: Instrument, src: LocatedData) -> list[Problem]:
@@ -203,15 +223,14 @@ def _safety(inst: Instrument, src: LocatedData) -> list[Problem]:
     items = {i.id: i for i in inst.items}
     scales = {s.id: s for s in inst.scales}
     for r_i, rule in enumerate(inst.safety):
-        loc = ("safety", r_i, "when")
-        for cond in _conditions(rule.when):
+        for loc, cond in _conditions(rule.when, ("safety", r_i, "when")):
             if (cond.scale is None) == (cond.item is None):
                 out.append(src.problem(loc, f"safety rule {rule.id!r}: a condition names exactly one 'scale' or 'item'"))
             elif cond.item is not None:
                 item = items.get(cond.item)
                 if item is None:
                     out.append(src.problem(loc, f"safety rule {rule.id!r} names item {cond.item!r}, which does not exist"))
-                elif item.type != "free_text":
+                elif item.type != "free_text" and item.response_scale in _scale_ids(inst):
                     rs = inst.response_scale_of(item)
                     if rs is not None and not (rs.min <= cond.value <= rs.max):
                         out.append(src.problem(loc, f"safety rule {rule.id!r}: value {cond.value:g} is outside the "
