@@ -43,6 +43,7 @@ class QuestionnaireForm(w.VBox):
         self.result: dict[str, Any] | None = None
         self.figures: list = []
         self.save_errors: list[str] = []
+        self._pending: dict = {}  # item id -> scheduled save of free text
         self._join = participant if isinstance(participant, JoinForm) else None
         self.code: str | None = participant if isinstance(participant, str) else None
         t = self._t
@@ -119,8 +120,27 @@ class QuestionnaireForm(w.VBox):
 
     def _answer_changed(self, control: ItemControl) -> None:
         if self.saving:
-            self._save(control.item.id, control.value)
+            if control.item.type == "free_text":
+                self._save_soon(control)
+            else:
+                self._save(control.item.id, control.value)
         self._update_progress()
+
+    def _save_soon(self, control: ItemControl, delay: float = 0.8) -> None:
+        """Free text arrives keystroke by keystroke: save once typing pauses, so a closed tab loses
+        at most the last moment of typing. Without an event loop (tests, scripts) save at once."""
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._save(control.item.id, control.value)
+            return
+        pending = self._pending.pop(control.item.id, None)
+        if pending is not None:
+            pending.cancel()
+        self._pending[control.item.id] = loop.call_later(
+            delay, lambda: (self._pending.pop(control.item.id, None), self._save(control.item.id, control.value)))
 
     def _save(self, item_id: str, value: Any) -> None:
         try:
@@ -161,6 +181,11 @@ class QuestionnaireForm(w.VBox):
         """Score, check safety rules, record the submission and show the participant's own feedback."""
         from ..feedback import personal_report
         from .results import render_results
+
+        for item_id, pending in list(self._pending.items()):  # typed text not yet saved
+            pending.cancel()
+            self._pending.pop(item_id, None)
+            self._save(item_id, self._control(item_id).value)
 
         self.result = personal_report(self.instrument, self.answers, language=self.language, locale=self.locale)
         checkin_recorded = False
