@@ -2,12 +2,10 @@
 
 The instrument file says which items form each scale, which are reverse-keyed, how the
 scale is combined (sum, mean, count, optionally times a factor), how many answers it
-needs, and its bands. This module turns those declarations into three small matrices
-and scores every respondent with a couple of matrix products:
-
-* answered ``A`` (1 where an item has a value), keyed values ``Z`` (0 where missing);
-* ``Z @ W`` gives each scale's sum of keyed values, ``A @ W`` its number answered,
-  where ``W`` is the items-by-scales membership matrix.
+needs, and its bands. This module turns those declarations into a scoring plan (item
+ranges, keys, the items of each scale) and scores blocks of rows at once: each block is
+turned items-by-rows, reverse-keyed, zeroed where unanswered and summed per scale, with
+the blocks spread over two threads.
 
 Missing answers (blank, ``skipped``, ``prefer_not_to_say``, ``dont_know``) all count as
 unanswered. Raw values are never changed: reverse keying happens on a copy.
@@ -43,9 +41,9 @@ class ScoringPlan:
     membership: np.ndarray  # items x scales, 1.0 where the item belongs to the scale
     dtype: type  # float32 is exact for whole-number answers and halves memory traffic
     all_integer: bool
-    signed: np.ndarray  # membership with -1 for reverse-keyed items
-    counted: np.ndarray  # [membership | per-answer constants]: keying offset plus the fill correction
-    fill_constant: np.ndarray  # per scale: what filling every cell with ``lo`` adds to ``signed``
+    lo_column: np.ndarray  # lo as an items x 1 column in ``dtype``
+    key_offset: np.ndarray  # lo + hi of each reverse-keyed item: keyed = offset - value
+    scale_rows: list[np.ndarray | slice]  # per scale: the item positions it sums (a slice when adjacent)
 
 
 # Keyed by id(); the instrument is kept alongside so its id cannot be reused by another object.
@@ -68,21 +66,23 @@ def plan_for(inst: Instrument) -> ScoringPlan:
         for s_i, scale in enumerate(inst.scales):
             membership[[ids.index(i) for i in scale.items], s_i] = 1.0
         reverse = np.array([k for k, i in enumerate(items) if i.reverse], dtype=int)
-        # keyed(x) = sign * x + offset, with sign -1 and offset lo + hi for a reverse-keyed item.
-        sign = np.ones(len(items))
-        sign[reverse] = -1.0
-        offset = np.zeros(len(items))
-        offset[reverse] = (lo + hi)[reverse]
-        signed = membership * sign[:, None]
-        fill = signed * lo[:, None]  # a missing cell holds lo after filling
         all_integer = bool(integer.all())
         # initial=0: an instrument may have no scored items at all (free-text exercises)
-        dtype = np.float32 if all_integer and hi.max(initial=0) < 2**16 else np.float64
-        counted = np.hstack([membership, membership * offset[:, None] + fill]).astype(dtype)
+        # float32 holds every whole-number sum exactly while the largest possible sum stays below 2**24.
+        exact = all_integer and float(np.abs(np.concatenate([lo, hi, [0.0]])).max()) * max(len(items), 1) < 2**24
+        dtype = np.float32 if exact else np.float64
+        scale_rows = [_as_slice(np.flatnonzero(membership[:, s_i])) for s_i in range(membership.shape[1])]
         plan = ScoringPlan(ids, lo, hi, integer, values, reverse, membership, dtype, all_integer,
-                           signed.astype(dtype), counted, fill.sum(axis=0))
+                           lo.astype(dtype)[:, None], (lo + hi)[reverse].astype(dtype), scale_rows)
         cached = _PLANS[id(inst)] = (inst, plan)
     return cached[1]
+
+
+def _as_slice(rows: np.ndarray) -> np.ndarray | slice:
+    """Adjacent item positions as a slice: a view instead of a copy when summing a scale."""
+    if rows.size and np.array_equal(rows, np.arange(rows[0], rows[-1] + 1)):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def score(instrument: Instrument | str, responses: pd.DataFrame, *, source: str | None = None,
@@ -98,17 +98,18 @@ def score(instrument: Instrument | str, responses: pd.DataFrame, *, source: str 
     plan = plan_for(inst)
     _check_columns(inst, plan, responses, source, line_offset)
     matrix = _to_matrix(responses, plan, source, line_offset)
-    parts = _map_chunks(partial(_score_chunk, plan=plan), matrix)
-    col_min = np.fmin.reduce([p.col_min for p in parts])
-    col_max = np.fmax.reduce([p.col_max for p in parts])
-    if (col_min < plan.lo).any() or (col_max > plan.hi).any() or any(p.off_grid for p in parts):
+    n_rows, n_scales = matrix.shape[0], len(inst.scales)
+    sums = np.empty((n_scales, n_rows), dtype=np.float64)
+    counts = np.empty((n_scales, n_rows), dtype=np.int64)
+    checks = _map_chunks(partial(_score_chunk, plan=plan, sums=sums, counts=counts), matrix)
+    col_min = np.fmin.reduce([c[0] for c in checks])
+    col_max = np.fmax.reduce([c[1] for c in checks])
+    if (col_min < plan.lo).any() or (col_max > plan.hi).any() or any(c[2] for c in checks):
         _raise_first_bad_value(matrix, plan, responses, source, line_offset)
-    sums = np.concatenate([p.sums for p in parts]).astype(np.float64)
-    counts = np.concatenate([p.counts for p in parts]).astype(np.int64)
 
     out = {c: responses[c].to_numpy() for c in ID_COLUMNS if c in responses.columns}
     for s_i, scale in enumerate(inst.scales):
-        total, n = sums[:, s_i], counts[:, s_i]
+        total, n = sums[s_i], counts[s_i]
         with np.errstate(invalid="ignore", divide="ignore"):
             if scale.method == "mean":
                 value = total / n
@@ -122,46 +123,43 @@ def score(instrument: Instrument | str, responses: pd.DataFrame, *, source: str 
     return pd.DataFrame(out, index=responses.index)
 
 
-@dataclass
-class _ChunkResult:
-    sums: np.ndarray
-    counts: np.ndarray
-    col_min: np.ndarray
-    col_max: np.ndarray
-    off_grid: bool
-
-
 CHUNK_ROWS = 32_768  # about 4.7 MB of float32 for 36 items: the working set stays in cache
 
 
 def _map_chunks(func, matrix: np.ndarray) -> list:
-    """Apply ``func`` to row blocks; numpy releases the GIL, so two threads use both cores."""
-    chunks = [matrix[i:i + CHUNK_ROWS] for i in range(0, matrix.shape[0], CHUNK_ROWS)]
-    if len(chunks) < 4:
-        return [func(c) for c in chunks]
+    """Apply ``func(chunk, start)`` to row blocks; numpy releases the GIL, so two threads use both cores."""
+    starts = range(0, matrix.shape[0], CHUNK_ROWS)
+    if len(starts) < 4:
+        return [func(matrix[i:i + CHUNK_ROWS], i) for i in starts]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(func, chunks))
+        return list(pool.map(lambda i: func(matrix[i:i + CHUNK_ROWS], i), starts))
 
 
-def _score_chunk(chunk: np.ndarray, plan: ScoringPlan) -> _ChunkResult:
-    """Sums of keyed values and counts answered for one block of rows.
+def _score_chunk(chunk: np.ndarray, start: int, plan: ScoringPlan, sums: np.ndarray, counts: np.ndarray):
+    """Keyed sums and counts answered for one block of rows, written into ``sums``/``counts``.
 
-    Missing cells are filled with the item's lowest value (``fmax`` ignores NaN), and the
-    membership matrices are built so that a filled cell adds nothing: see ``ScoringPlan``.
+    Works on the items-by-rows view (pandas keeps each item's column contiguous), with plain
+    reductions rather than BLAS: the products are too small for BLAS threads to pay, and
+    they would fight the chunk threads for the two cores. Returns what the value check needs:
+    per-item minimum and maximum, and whether any value is off the response grid.
     """
-    block = chunk.astype(plan.dtype)
+    block = chunk.T.astype(plan.dtype)  # items x rows, a private copy
     answered = ~np.isnan(block)
-    col_min = np.fmin.reduce(block, axis=0)
-    col_max = np.fmax.reduce(block, axis=0)
-    np.fmax(block, plan.lo.astype(plan.dtype), out=block)
+    col_min = np.fmin.reduce(block, axis=1)
+    col_max = np.fmax.reduce(block, axis=1)
+    np.fmax(block, plan.lo_column, out=block)  # NaN -> the item's lowest value (fmax ignores NaN)
     if plan.all_integer:
         off_grid = not np.array_equal(block, np.rint(block))
     else:
-        off_grid = not all(np.isin(block[:, j], allowed).all() for j, allowed in enumerate(plan.allowed))
-    sums = block @ plan.signed
-    both = answered.astype(plan.dtype) @ plan.counted
-    n_scales = plan.signed.shape[1]
-    return _ChunkResult(sums + both[:, n_scales:] - plan.fill_constant, both[:, :n_scales], col_min, col_max, off_grid)
+        off_grid = not all(np.isin(row, allowed).all() for row, allowed in zip(block, plan.allowed))
+    if plan.reverse.size:
+        block[plan.reverse] = plan.key_offset[:, None] - block[plan.reverse]
+    block *= answered  # unanswered cells add nothing
+    stop = start + chunk.shape[0]
+    for s_i, rows in enumerate(plan.scale_rows):
+        sums[s_i, start:stop] = np.add.reduce(block[rows], axis=0)  # float32 is exact for whole numbers
+        counts[s_i, start:stop] = np.count_nonzero(answered[rows], axis=0)
+    return col_min, col_max, off_grid
 
 
 def band_of(scale, values: np.ndarray) -> pd.Categorical:
