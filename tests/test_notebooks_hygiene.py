@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
-SESSIONS = [p for p in ALL if p.name[:2].isdigit()]
+ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+SESSIONS = [p for p in ALL if p.name[:2].isdigit()]  # English and every other language's sessions
 MAX_BYTES = 200 * 1024
 
 
@@ -18,10 +18,11 @@ def load(path: Path) -> dict:
 
 
 def test_there_are_seven_session_notebooks():
-    assert [p.name[:2] for p in SESSIONS] == ["00", "01", "02", "03", "04", "05", "06"]
+    english = sorted(p.name[:2] for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert english == ["00", "01", "02", "03", "04", "05", "06"]
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_notebook_is_small_and_has_no_widget_state(path):
     assert path.stat().st_size < MAX_BYTES
     nb = load(path)
@@ -29,7 +30,7 @@ def test_notebook_is_small_and_has_no_widget_state(path):
     assert "application/vnd.jupyter.widget-state+json" not in path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_only_checked_outputs_are_kept(path):
     for cell in load(path)["cells"]:
         if cell["cell_type"] == "code" and cell.get("outputs"):
@@ -37,7 +38,7 @@ def test_only_checked_outputs_are_kept(path):
                 f"{path.name}: a cell keeps output without # NBVAL_CHECK_OUTPUT")
 
 
-@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_session_starts_with_a_tagged_parameters_cell(path):
     cells = load(path)["cells"]
     params = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
@@ -47,7 +48,7 @@ def test_session_starts_with_a_tagged_parameters_cell(path):
         assert f"{name} =" in source, f"{path.name}: parameters cell lacks {name}"
 
 
-@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_session_has_tagged_facilitator_notes(path):
     cells = load(path)["cells"]
     notes = [c for c in cells if "facilitator" in c.get("metadata", {}).get("tags", [])]
@@ -56,7 +57,7 @@ def test_session_has_tagged_facilitator_notes(path):
     assert not untagged, f"{path.name}: a facilitator note is not tagged 'facilitator'"
 
 
-@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_participant_copy_has_no_facilitator_notes(path):
     from toolkit.server import participant_notebook
 
@@ -66,7 +67,7 @@ def test_participant_copy_has_no_facilitator_notes(path):
     assert all("facilitator" not in c.get("metadata", {}).get("tags", []) for c in copy["cells"])
 
 
-@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SESSIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_text_pair_is_in_sync(path):
     import jupytext
     pair = path.with_suffix(".md")
