@@ -165,6 +165,33 @@ def cmd_example_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- adapting a workshop -------------------------------------------------------------------
+
+@command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_workshop
+
+    report = check_workshop(args.workshop, run=not args.no_run, progress=lambda msg: print(msg, file=sys.stderr))
+    print(report)
+    return report.exit_code
+
+
+@command("new")
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_instrument, new_workshop
+
+    if args.what == "workshop":
+        for path in new_workshop(args.folder):
+            print(path)
+        print(f"Next: edit {Path(args.folder) / 'workshop.yaml'}, then run "
+              f"attune check {Path(args.folder) / 'workshop.yaml'}", file=sys.stderr)
+    else:
+        path = new_instrument(args.id, args.out, force=args.force)
+        print(path)
+        print(f"Next: write your statements in {path}, then run attune validate {path}", file=sys.stderr)
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,6 +253,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("example-data", help="write the synthetic example cohort (same seed, same files)")
     p.add_argument("--out", default="data", help="folder to write to (default: data)")
     p.add_argument("--seed", type=int, default=20261126, help="random seed (default: 20261126)")
+
+    # adapting a workshop
+    p = sub.add_parser("check", help="check a workshop: its file, instruments, translations and notebooks")
+    p.add_argument("workshop", nargs="?", default="workshop.yaml",
+                   help="the workshop file, or its folder (default: workshop.yaml)")
+    p.add_argument("--no-run", action="store_true", help="do not run the notebooks (faster)")
+
+    p = sub.add_parser("new", help="write a starter workshop or instrument to edit")
+    new = p.add_subparsers(dest="what", metavar="WHAT")
+    new.required = True
+    w = new.add_parser("workshop", help="a workshop folder: workshop.yaml, the session notebooks, a README")
+    w.add_argument("folder", metavar="DIR", help="a new or empty folder")
+    i = new.add_parser("instrument", help="a commented reflection checklist that passes 'attune validate'")
+    i.add_argument("id", metavar="ID", help="its id: lower-case letters, digits and _, e.g. couple_checklist")
+    i.add_argument("--out", help="file or folder to write to (default: ID.yaml in the current folder)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     return parser
 
