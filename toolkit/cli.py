@@ -8,6 +8,7 @@ bad input), so a person never sees a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from collections.abc import Callable
@@ -98,10 +99,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import ServerPlan, lan_address, qr_text, serve
     from .session import resolve_store_path
 
-    notebooks = _session_notebooks(Path(args.notebooks))
-    plan = ServerPlan(notebooks=notebooks, store=resolve_store_path(args.store),
-                      host=args.host or lan_address(), port=args.port, locale=args.locale,
-                      language=args.lang, pool_size=args.pool_size)
+    ws = _workshop(args)
+    if args.notebooks:
+        notebooks = _session_notebooks(Path(args.notebooks))
+    else:
+        notebooks = ws.notebooks if ws else _session_notebooks(DEFAULT_NOTEBOOKS)
+    store = resolve_store_path(args.store) if args.store or not ws else ws.store_path
+    plan = ServerPlan(notebooks=notebooks, store=store, host=args.host or lan_address(), port=args.port,
+                      locale=args.locale or (ws.spec.locale if ws else "international"),
+                      language=args.lang or (ws.spec.language if ws else "en"), pool_size=args.pool_size)
+    if ws:
+        os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())  # kernels read k and texts from it
     if args.token:
         plan.token = args.token
     dashboard = None
@@ -115,7 +123,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.with_dashboard:
             from .dashboard_server import start_dashboard
 
-            dashboard = start_dashboard(plan.store, Path(args.notebooks), open_browser=not args.no_browser)
+            dashboard = start_dashboard(plan.store, Path(args.notebooks or DEFAULT_NOTEBOOKS),
+                                        open_browser=not args.no_browser)
             print(f"Facilitator dashboard (this computer only):\n  {dashboard.url}")
         print("Press Ctrl-C to stop; answers already saved stay in the store.")
 
@@ -126,12 +135,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             dashboard.stop()
 
 
+def _workshop(args: argparse.Namespace):
+    """The workshop file named by --workshop, else ./workshop.yaml when there is one, else None."""
+    from .workshop import load_workshop
+
+    if args.workshop:
+        return load_workshop(args.workshop)
+    return load_workshop(Path("workshop.yaml")) if Path("workshop.yaml").is_file() else None
+
+
 @command("dashboard")
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from .dashboard_server import start_dashboard
     from .session import resolve_store_path
 
-    handle = start_dashboard(resolve_store_path(args.store), Path(args.notebooks), open_browser=not args.no_browser)
+    ws = _workshop(args)
+    store = resolve_store_path(args.store) if args.store or not ws else ws.store_path
+    if ws:
+        os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())
+    handle = start_dashboard(store, Path(args.notebooks), open_browser=not args.no_browser)
     print(f"Facilitator dashboard (this computer only):\n  {handle.url}\nPress Ctrl-C to stop.")
     return handle.wait()
 
@@ -228,15 +250,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
     p.add_argument("--token", help="workshop token participants need (default: a new random one)")
-    p.add_argument("--locale", default="international", help="locale for crisis resources, e.g. en-GB, es-ES")
-    p.add_argument("--lang", default="en", help="language of the participant pages (default: en)")
-    p.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder of session notebooks")
+    p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present); "
+                                      "the options below override what it says")
+    p.add_argument("--locale", help="locale for crisis resources, e.g. en-GB, es-ES (default: the workshop's)")
+    p.add_argument("--lang", help="language of the participant pages (default: the workshop's, else en)")
+    p.add_argument("--notebooks", help="folder of session notebooks (default: the workshop's sessions)")
     p.add_argument("--pool-size", type=int, default=2, help="preheated kernels per notebook (default: 2)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--with-dashboard", action="store_true", help="also start the facilitator dashboard")
 
     p = sub.add_parser("dashboard", help="open the facilitator dashboard in JupyterLab (this computer only)")
-    p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
+    p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present)")
+    p.add_argument("--store", help="the response store (default: the workshop's, $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
     p.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder holding facilitator_dashboard.ipynb")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 

@@ -26,10 +26,13 @@ class Session:
     """``Session(language=..., store_path=..., participant=..., locale=...)`` for one notebook."""
 
     def __init__(self, *, language: str = "en", store_path: str | None = None, participant: str | None = None,
-                 locale: str | None = None, k: int = 5):
+                 locale: str | None = None, k: int | None = None):
         from .store import ResponseStore
         from .widgets import JoinForm
+        from .workshop import current_workshop
 
+        workshop = current_workshop()  # set by `attune serve` for its kernels
+        k = k or (workshop.spec.k if workshop else 5)
         self.language = language
         self.locale = locale or os.environ.get("ATTUNE_LOCALE") or "international"
         self.store = ResponseStore(resolve_store_path(store_path))
