@@ -1,0 +1,563 @@
+"""The facilitator dashboard: small-cell protection in every view and figure, private views, refresh.
+
+Figures are checked on their data (``fig.to_dict()``): a hidden cell's bar must carry the
+placeholder height k and a label, never its count, in y, text or hover text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from toolkit import dashboard as core
+from toolkit.example_data import load_into_store
+from toolkit.instruments import load_instrument_file
+from toolkit.privacy import Distribution, SmallGroup
+from toolkit.store import ResponseStore
+from toolkit.widgets import dashboard as shell
+
+K = 5
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+PAYLOAD = "<img src=x onerror=alert(1)>"
+SATISFIED = {"csi4_1": 5, "csi4_2": 4, "csi4_3": 4, "csi4_4": 4}  # total 17: "satisfied"
+DISSATISFIED = {"csi4_1": 1, "csi4_2": 1, "csi4_3": 1, "csi4_4": 1}  # total 4: "dissatisfied"
+WORDS = ["amber", "brisk", "calm", "dusky", "eager", "fuzzy", "gentle", "hazel", "ivory", "jolly", "keen",
+         "lucky", "merry", "noble", "olive", "plucky"]
+
+
+def code(i: int) -> str:
+    return f"{WORDS[i % len(WORDS)]}-fox-{10 + i}"
+
+
+@pytest.fixture
+def store():
+    with ResponseStore(":memory:") as s:
+        yield s
+
+
+def add(store, who: str, answers: dict, instrument: str = "csi4", timepoint: str = "pre", *, submit=True,
+        checkin=False, couple=None):
+    if store.participant(who) is None or couple is not None:
+        store.register(who, True, checkin, couple=couple)
+    for item, value in answers.items():
+        store.record_answer(who, instrument, item, value, timepoint)
+    if submit:
+        store.submit(who, instrument, timepoint)
+
+
+def group(store, size: int, dissatisfied: int = 1, timepoint: str = "pre"):
+    for i in range(size):
+        add(store, code(i), DISSATISFIED if i < dissatisfied else SATISFIED, timepoint=timepoint)
+
+
+def views_of(store, k: int = K) -> core.DashboardViews:
+    return core.build_views(shell.read_frames(store), k)
+
+
+# -- reading a figure's data -------------------------------------------------------------------
+
+def _integers(text) -> set[int]:
+    return {int(n) for n in re.findall(r"\d+", html.unescape(str(text)))}
+
+
+def bar_points(fig) -> list[dict]:
+    """Every bar of every trace: label, height, text and hover text."""
+    points = []
+    for trace in fig.to_dict()["data"]:
+        if trace.get("type") != "bar":
+            continue
+        n = len(trace.get("x", []))
+        for i in range(n):
+            def at(key):
+                value = trace.get(key)
+                return value[i] if isinstance(value, (list, tuple)) else value
+            points.append({"x": at("x"), "y": at("y"), "text": at("text"), "hover": at("hovertext")})
+    return points
+
+
+def assert_count_figure_safe(fig, k: int = K) -> None:
+    """No bar of a count chart shows a number of people below k, in its height, text or hover."""
+    for p in bar_points(fig):
+        assert p["y"] is None or p["y"] >= k, p
+        for part in (p["text"], p["hover"]):
+            small = {n for n in _integers(str(part).replace(str(p["x"]), "")) if n < k}  # not the bar's label
+            assert not small, f"a count below {k} is shown: {p}"
+
+
+def annotation_integers(fig) -> set[int]:
+    return set().union(*[_integers(a.get("text", "")) for a in fig.to_dict()["layout"].get("annotations", [])] or [set()])
+
+
+def hidden_bar(fig, label_part: str) -> dict:
+    matches = [p for p in bar_points(fig) if label_part.lower() in str(p["x"]).lower()]
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+def all_html(dashboard: shell.Dashboard) -> str:
+    boxes = [dashboard.status, dashboard.attendance_box, dashboard.instrument_note, dashboard.change_note,
+             dashboard.couples_intro, dashboard.couples_box, dashboard.checkins_box, dashboard.quality_box]
+    return "".join(b.value for b in boxes)  # HTML: rendered as markup, so it must be escaped
+
+
+def picker_labels(dashboard: shell.Dashboard) -> str:
+    """Option labels: ipywidgets shows them as plain text, never as markup."""
+    return "".join(str(o) for p in (dashboard.couple_pick, dashboard.timepoint_pick, dashboard.instrument_pick)
+                   for o in p.options)
+
+
+def shown_figures(out) -> list[dict]:
+    return [o["data"]["application/vnd.plotly.v1+json"] for o in out.outputs]
+
+
+# -- hand-built groups of k-1, k and k+1 -------------------------------------------------------
+
+@pytest.mark.parametrize("size", [K - 1, K, K + 1])
+def test_band_figure_never_shows_the_one_dissatisfied_person(store, size):
+    group(store, size)
+    view = core.instrument_views(store.wide("csi4", "pre"), "csi4", K, "pre")
+    figures = core.instrument_figures(view)
+    if size < K:
+        assert view.small and len(figures) == 1
+        assert annotation_integers(figures[0]) <= {K}  # "fewer than 5": not even the group size
+        assert all(p["y"] is None for p in bar_points(figures[0]))
+        return
+    dist = view.scales[0].distribution
+    assert isinstance(dist, Distribution)
+    assert dist.table.loc["dissatisfied", "suppressed"]
+    assert pd.isna(dist.table.loc["dissatisfied", "count"])
+    assert dist.table.loc["dissatisfied", "shown"] in ("fewer than 5", "hidden")  # "hidden" when the labels alone tell
+    # the other cell would give it away (group size minus it), so it is hidden too
+    assert dist.table.loc["satisfied", "suppressed"]
+    fig = figures[0]
+    cell = hidden_bar(fig, "less satisfied")
+    assert cell["y"] == K and cell["text"] == dist.table.loc["dissatisfied", "shown"]
+    assert _integers(cell["hover"]) <= {K}
+    assert_count_figure_safe(fig)
+    # the item means would show a 1-in-k answer pattern: the means hide themselves
+    means = view.item_means
+    assert isinstance(means, pd.DataFrame)
+    item_fig = figures[-1]
+    for p in bar_points(item_fig):
+        if p["text"] != "not shown, to protect privacy":
+            assert float(p["text"]) == pytest.approx(float(p["x"]), abs=0.05)
+
+
+@pytest.mark.parametrize("size", [K - 1, K, K + 1])
+def test_attendance_for_small_and_threshold_groups(store, size):
+    group(store, size)
+    add(store, code(0), {"phq4_1": 1}, "phq4", submit=False)  # one person has started the PHQ-4
+    att = views_of(store).attendance
+    assert att.joined == size
+    if size < K:
+        assert att.small and att.forms.empty
+        assert "Joined: 4" in shell.attendance_html(att) and "<table" not in shell.attendance_html(att)
+        return
+    phq = att.forms[att.forms["instrument"] == "phq4"].set_index("status")
+    assert phq.loc["in_progress", "suppressed"] and phq.loc["in_progress", "shown"] == "fewer than 5"
+    assert phq["count"].dropna().ge(K).all()
+    shown = att.forms[~att.forms["suppressed"]]
+    assert shown["count"].ge(K).all()  # nothing below k anywhere, and no zeros
+
+
+def test_a_group_smaller_than_k_shows_only_how_many_joined(store):
+    group(store, K - 1)
+    dash = shell.Dashboard(store, k=K)
+    assert "Joined: 4" in dash.attendance_box.value
+    assert "fewer than 5, so nothing else is shown" in dash.instrument_note.value
+    assert dash.instrument_out.outputs == () and dash.change_out.outputs == ()
+    assert dash.views.instruments == {} and dash.views.changes == {}
+
+
+def test_a_visible_distribution_keeps_its_small_cell_hidden(store):
+    # PHQ-4 totals: 6 none, 5 mild, 1 moderate, 0 severe
+    rows = [{"phq4_1": 0, "phq4_2": 0, "phq4_3": 0, "phq4_4": 1}] * 6 + \
+           [{"phq4_1": 1, "phq4_2": 1, "phq4_3": 1, "phq4_4": 1}] * 5 + [{"phq4_1": 2, "phq4_2": 2, "phq4_3": 2, "phq4_4": 1}]
+    for i, answers in enumerate(rows):
+        add(store, code(i), answers, "phq4")
+    view = core.instrument_views(store.wide("phq4", "pre"), "phq4", K, "pre")
+    total = next(sv for sv in view.scales if sv.scale_id == "total").distribution
+    assert total.table.loc["none", "count"] == 6
+    assert total.table.loc["moderate", "shown"] == "fewer than 5"
+    assert total.table.loc["severe", "shown"] == "fewer than 5"
+    for fig in core.instrument_figures(view)[:-1]:
+        assert_count_figure_safe(fig)
+    fig = core.instrument_figures(view)[0]
+    assert hidden_bar(fig, "a fair amount")["y"] == K
+
+
+# -- combinations of figures -------------------------------------------------------------------
+
+def test_combination_guard_sees_a_mean_that_proves_a_hidden_band_is_not_empty():
+    table = pd.DataFrame({"count": pd.array([pd.NA, pd.NA], dtype="Int64"), "suppressed": [True, True],
+                          "note": ["fewer_than_k", "fewer_than_k"]})
+    # 6 people, cells [0-13] and [14-21]: a mean of 15 needs someone in the upper cell... and the lower
+    assert core.combination_reveals(table, 6, [(0, 13), (14, 21)], (6 * 20.9, 6 * 21), 5)
+    assert not core.combination_reveals(table, 6, [(0, 13), (14, 21)], (0, 6 * 21), 5)
+
+
+def test_item_means_are_hidden_where_they_would_reveal_a_band(store):
+    # 8 people: 3 dissatisfied (total 4), 5 satisfied (total 17). The bands read "fewer than 5" and
+    # "hidden" (at least 5). The item means give a mean total of 12.1: eight people all at 14 or
+    # more cannot make that, so someone would be shown to be dissatisfied.
+    group(store, 8, dissatisfied=3)
+    inst = core.load_instrument("csi4")
+    unguarded = core.privacy.item_means(store.wide("csi4", "pre"), "csi4", K)
+    assert not unguarded["suppressed"].any()  # privacy alone would show every item mean
+    view = core.instrument_views(store.wide("csi4", "pre"), "csi4", K, "pre")
+    dist = view.scales[0].distribution
+    assert dist.table["shown"].tolist() == ["fewer than 5", "hidden"]
+    implied = core._implied_scale_mean(inst, inst.scale("total"), unguarded)
+    assert core.combination_reveals(dist.table.reset_index(drop=True), dist.n, core._cell_ranges(inst, view.scales[0]),
+                                    (implied[0] * dist.n, implied[1] * dist.n), K)
+    assert view.guarded == ("total",)
+    assert view.item_means["suppressed"].all() and view.item_means["mean"].isna().all()
+    item_fig = core.instrument_figures(view)[-1]
+    assert {p["text"] for p in bar_points(item_fig)} == {"not shown, to protect privacy"}
+
+
+def test_unbanded_scale_with_the_same_items_as_a_banded_one_is_not_shown_twice():
+    inst = core.load_instrument("who5")
+    assert [s.id for s in core._shown_scales(inst)] == ["percent"]
+    assert [s.id for s in core._shown_scales(core.load_instrument("ecr_rs"))] == ["avoidance", "anxiety"]
+    assert [label for label, _, _ in core.score_ranges("ecr_rs", "anxiety")] == ["1.00–2.67", "3.00–4.67", "5.00–7.00"]
+
+
+# -- before and after --------------------------------------------------------------------------
+
+@pytest.fixture
+def normed(tmp_path):
+    """The BRS with norms (made-up values for the test), so that reliable change can be counted."""
+    data = yaml.safe_load((ROOT / "toolkit/instruments/bundled/brs.yaml").read_text(encoding="utf-8"))
+    data["id"] = "brs_normed"
+    data["scales"][0]["norms"] = {"sd": 0.7, "reliability": 0.85, "source": "test values"}
+    path = tmp_path / "brs_normed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_instrument_file(path)
+
+
+def brs_wide(rows: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame([{"participant": c, **{f"brs_{i}": (v if i % 2 else 6 - v) for i in range(1, 7)}}
+                         for c, v in rows.items()])
+
+
+@pytest.mark.parametrize("pairs", [K - 1, K, K + 1])
+def test_change_view_counts_are_protected(normed, pairs):
+    pre = brs_wide({code(i): 2 for i in range(pairs)})
+    post = brs_wide({code(i): (5 if i == 0 else 3) for i in range(pairs)})  # one big improver
+    (view,) = core.change_views(pre, post, normed, K)
+    figures = core.change_figures(view)
+    if pairs < K:
+        assert isinstance(view.summary, SmallGroup)
+        assert len(figures) == 1 and annotation_integers(figures[0]) <= {K}
+        return
+    cats = view.summary.categories
+    if cats is not None:
+        assert cats.table["count"].dropna().ge(K).all()
+        assert_count_figure_safe(figures[1])
+    for fig in figures[1:]:
+        assert_count_figure_safe(fig)
+    assert view.summary.n == pairs  # kept in the data, never drawn below k
+
+
+def test_change_categories_are_dropped_when_the_mean_gives_one_away(normed):
+    # 6 pairs: everyone improved by the same large step except one: the mean pins the categories
+    pre = brs_wide({code(i): 1 for i in range(6)})
+    post = brs_wide({code(i): (5 if i else 4) for i in range(6)})
+    (view,) = core.change_views(pre, post, normed, K)
+    # labels alone: "improved" hidden (at least 5), the others "fewer than 5"; but a mean change of
+    # +3.83 cannot come from 5 improvers (at most +4 each) and one unchanged: all 6 improved
+    assert view.categories_guarded and view.summary.categories is None
+    assert view.summary.mean == pytest.approx(23 / 6)
+    assert len(core.change_figures(view)) == 1
+
+
+# -- the example cohort ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cohort_store():
+    with ResponseStore(":memory:") as s:
+        load_into_store(s, DATA)
+        yield s
+
+
+@pytest.mark.parametrize("workshop", ["workshop-1", "workshop-2", "workshop-3", "workshop-4", None])
+def test_example_cohort_gives_every_view_and_reveals_nobody_below_k(workshop, cohort_store):
+    if workshop is None:
+        store = cohort_store
+    else:
+        store = ResponseStore(":memory:")
+        load_into_store(store, DATA, workshop=workshop)
+    frames = shell.read_frames(store)
+    views = core.build_views(frames, K)
+    assert not views.attendance.small
+    assert views.instruments and views.changes and views.couples and not views.checkins.empty
+    assert views.attendance.forms[~views.attendance.forms["suppressed"]]["count"].ge(K).all()
+    for (inst_id, timepoint), view in views.instruments.items():
+        wide = frames["wide"][(inst_id, timepoint)]
+        for sv in view.scales:
+            if isinstance(sv.distribution, Distribution):
+                assert sv.distribution.table["count"].dropna().ge(K).all()
+        figures = core.instrument_figures(view)
+        for fig in figures[:-1]:
+            assert_count_figure_safe(fig)
+        if isinstance(view.item_means, pd.DataFrame):
+            inst = core.load_instrument(inst_id)
+            for item, row in view.item_means.iterrows():
+                if not row["suppressed"]:
+                    answered = pd.to_numeric(wide[item], errors="coerce").notna().sum()
+                    assert answered >= K, (inst_id, timepoint, item)
+            for sv in view.scales:  # the guard holds for what is finally shown
+                implied = core._implied_scale_mean(inst, inst.scale(sv.scale_id), view.item_means)
+                if isinstance(sv.distribution, Distribution) and implied is not None:
+                    d = sv.distribution
+                    assert not core.combination_reveals(d.table.reset_index(drop=True), d.n, core._cell_ranges(inst, sv),
+                                                        (implied[0] * d.n, implied[1] * d.n), K)
+    for change in views.changes.values():
+        for view in change:
+            for fig in core.change_figures(view)[1:]:
+                assert_count_figure_safe(fig)
+    if workshop is not None:
+        store.close()
+
+
+def test_the_dashboard_widget_runs_on_the_example_cohort(cohort_store):
+    dash = shell.Dashboard(cohort_store, k=K)
+    assert "Joined: 45" in dash.attendance_box.value
+    assert dash.instrument_pick.options and dash.timepoint_pick.options == ("pre", "post")
+    for inst_id in [v for _, v in dash.instrument_pick.options]:
+        dash.instrument_pick.value = inst_id
+        for tp in dash.timepoint_pick.options:
+            dash.timepoint_pick.value = tp
+            bundles = shown_figures(dash.instrument_out)
+            assert bundles and all(b["config"]["displaylogo"] is False for b in bundles)
+    for inst_id in [v for _, v in dash.change_pick.options]:
+        dash.change_pick.value = inst_id
+        assert shown_figures(dash.change_out)
+    assert "Private view" in dash.couples_box.value and "opal-harbour-40" not in all_html(dash)
+    dash.private.value = True
+    assert "opal-harbour-40" in dash.checkins_box.value and "opal-harbour-40" in dash.quality_box.value
+
+
+# -- couples -----------------------------------------------------------------------------------
+
+def test_couples_are_only_mutually_linked_consenting_pairs(store):
+    a, b, c, d, e, f = (code(i) for i in range(6))
+    store.register(a, True, couple=b)
+    store.register(b, True, couple=a)  # mutual: linked
+    store.register(c, True, couple=d)
+    store.register(d, True)  # d never asked for c
+    store.register(e, True, couple=f)
+    assert store.register(f, False, couple=e) is False  # f refused storage: nothing of f is stored
+    frames = shell.read_frames(store)
+    assert core.couples(frames["participants"], frames["partner_of"]) == [tuple(sorted((a, b)))]
+    # a one-sided mapping or a partner without consent is refused by the core too
+    people = pd.DataFrame({"code": [a, b, c], "storage_consent": [True, False, True]})
+    assert core.couples(people, {a: b, b: a}) == []
+    assert core.couples(people, {a: c}) == []
+
+
+def test_couple_view_keys_reversed_items_and_shows_no_scores():
+    # BRS: items 2, 4, 6 are reverse-keyed; higher resilience is better
+    a = {"brs_1": 1, "brs_2": 1, "brs_3": 5, "brs_4": 3, "brs_5": "prefer_not_to_say", "brs_6": 5}
+    b = {"brs_1": 1, "brs_2": 1, "brs_3": 2, "brs_4": 3, "brs_5": 4, "brs_6": 4}
+    view = core.couple_view(a, b, "brs").set_index("item")
+    assert list(view.columns) == ["area", "reason", "gap"]  # no one's answer or score
+    assert view.loc["brs_1", ["area", "reason"]].tolist() == ["growth", "both_low"]
+    assert view.loc["brs_2", ["area", "reason"]].tolist() == ["strength", "both_positive"]  # 1 keyed is 5
+    assert view.loc["brs_3", ["area", "reason"]].tolist() == ["growth", "differ"]
+    assert view.loc["brs_4", "area"] == "similar"  # both in the middle
+    assert view.loc["brs_5", "area"] == "not_compared"
+    assert view.loc["brs_6", ["area", "reason"]].tolist() == ["growth", "both_low"]  # 5 and 4 keyed are 1 and 2
+
+
+def test_couple_view_leaves_out_safety_items_and_personal_distress():
+    assert "afraid_of_partner" not in core.comparable_items("help_indicators")
+    assert core.comparable_items("phq4") == [] and core.comparable_items("who5") == []
+    assert core.comparable_items("csi4") == ["csi4_1", "csi4_2", "csi4_3", "csi4_4"]
+
+
+def test_no_comparison_for_a_couple_where_fear_of_the_partner_was_reported(store):
+    a, b = code(0), code(1)
+    store.register(a, True, couple=b)
+    store.register(b, True, couple=a)
+    add(store, a, SATISFIED)
+    add(store, b, SATISFIED)
+    views = views_of(store)
+    assert views.couples[0][2]["csi4"][1]["area"].tolist() == ["strength"] * 4
+    store.record_answer(b, "help_indicators", "afraid_of_partner", 1, "pre")
+    views = views_of(store)
+    assert views.couples == [(a, b, None)] or views.couples == [(b, a, None)]
+    page = shell.couples_html(views.couples)
+    assert "No comparison is shown for this couple" in page and "afraid" not in page.lower()
+
+
+# -- check-ins ---------------------------------------------------------------------------------
+
+def test_checkin_list_only_shows_codes_that_consented_to_a_checkin(store):
+    yes, no = code(0), code(1)
+    store.register(yes, True, checkin_consent=True)
+    store.register(no, True, checkin_consent=False)
+    assert store.submit(yes, "who5", "pre", level="check_in", rules=["very_low_wellbeing"]) is True
+    assert store.submit(no, "who5", "pre", level="check_in", rules=["very_low_wellbeing"]) is False
+    table = views_of(store).checkins
+    assert table["code"].tolist() == [yes]
+    assert set(table.columns) == set(core.CHECKIN_COLUMNS)  # codes, forms and rules: no answers
+    # the core checks consent again, whatever frame it is given
+    frame = pd.DataFrame({"code": [yes, no], "instrument": ["who5"] * 2, "timepoint": ["pre"] * 2,
+                          "level": ["check_in"] * 2, "rules": [["r"], ["r"]], "flagged_at": ["t1", "t2"]})
+    people = pd.DataFrame({"code": [yes, no], "storage_consent": [True, True], "checkin_consent": [True, False]})
+    assert core.checkin_list(frame, people)["code"].tolist() == [yes]
+
+
+# -- data quality ------------------------------------------------------------------------------
+
+def careless_codes() -> list[str]:
+    answers = pd.read_csv(DATA / "answers.csv", dtype=str, keep_default_na=False)
+    spread = answers.groupby("participant")["value"].nunique()
+    return sorted(spread.index[spread == 1])
+
+
+def test_careless_flags_find_the_example_cohorts_careless_responder(cohort_store):
+    (careless,) = careless_codes()
+    views = views_of(cohort_store)
+    top = views.careless.iloc[:2]
+    assert top["participant"].tolist() == [careless, careless]
+    assert set(top["timepoint"]) == {"pre", "post"}
+    assert (top["forms_flagged"] >= 2).all()
+    assert (views.careless.loc[views.careless["participant"] != careless, "forms_flagged"] < 2).all()
+    # advisory only: the careless responder is still counted in every group figure
+    view = views.instruments[("who5", "pre")]
+    assert view.group == len(cohort_store.wide("who5", "pre"))
+
+
+def test_careless_indices_follow_their_definitions():
+    wide = pd.DataFrame([
+        {"participant": "a", "timepoint": "pre", **{f"brs_{i}": 1 for i in range(1, 7)}},
+        {"participant": "b", "timepoint": "pre", **{f"brs_{i}": 3 for i in range(1, 7)}},
+        {"participant": "c", "timepoint": "pre", "brs_1": 4, "brs_2": 2, "brs_3": 4, "brs_4": 2, "brs_5": 5, "brs_6": 1},
+        {"participant": "d", "timepoint": "pre", "brs_1": 1, "brs_2": "skipped", "brs_3": 1, "brs_4": 1,
+         "brs_5": "skipped", "brs_6": 1},
+    ])
+    out = core.careless_indices(wide, "brs").set_index("participant")
+    assert out.loc["a", "long_string"] == 6 and out.loc["a", "irv"] == 0
+    assert out.loc["a", "long_string_flag"] and out.loc["a", "low_irv_flag"]
+    assert out.loc["b", "long_string_flag"] and not out.loc["b", "low_irv_flag"]  # the middle answer is consistent
+    assert out.loc["c", "long_string"] == 1 and not out.loc["c", "flagged"]
+    assert out.loc["d", "items"] == 4 and out.loc["d", "long_string"] == 2  # a skip ends a run
+    assert not out.loc["d", "long_string_flag"]
+    # yes/no checklists give honest runs of "no": no index is computed for them
+    checklist = pd.DataFrame([{"participant": "a", "timepoint": "pre", **{i: 0 for i in core.load_instrument("eu_signs").item_ids}}])
+    assert not core.careless_indices(checklist, "eu_signs")["flagged"].any()
+
+
+# -- escaping and free text --------------------------------------------------------------------
+
+def test_participant_text_is_escaped_everywhere_the_dashboard_shows_it(store):
+    group(store, K + 1, dissatisfied=0)
+    group(store, K + 1, dissatisfied=0, timepoint=PAYLOAD)  # a timepoint is free text in the store
+    store.register(code(0), True, checkin_consent=True)
+    store.submit(code(0), "who5", "pre", level="check_in", rules=[PAYLOAD])
+    store.register(code(1), True, couple=code(2))
+    store.register(code(2), True, couple=code(1))
+    store.record_answer(code(3), "i_statement", "feeling", PAYLOAD + " my own words", "pre")
+    store.record_answer(code(3), "brs", "brs_1", 1, PAYLOAD)
+    dash = shell.Dashboard(store, k=K)
+    dash.private.value = True
+    page = all_html(dash)
+    assert PAYLOAD not in page
+    assert html.escape(PAYLOAD) in dash.attendance_box.value  # the timepoint, as text
+    assert html.escape(PAYLOAD) in dash.checkins_box.value  # the rule id, as text
+    assert html.escape(PAYLOAD) in dash.couples_box.value  # the timepoint of the comparison
+    assert "my own words" not in page  # free-text answers are never shown on the dashboard
+    dash.instrument_pick.value = "csi4"
+    dash.timepoint_pick.value = PAYLOAD
+    text = json.dumps(shown_figures(dash.instrument_out))
+    assert "<img" not in text and "my own words" not in text
+
+
+# -- empty store, refreshing, example data -----------------------------------------------------
+
+def test_an_empty_store_gives_an_empty_dashboard(store):
+    views = views_of(store)
+    assert views.attendance.joined == 0 and views.attendance.small
+    assert views.instruments == {} and views.couples == [] and views.checkins.empty and views.careless.empty
+    dash = shell.Dashboard(store, k=K)
+    dash.private.value = True
+    assert "Joined: 0" in dash.attendance_box.value
+    assert "No linked couples" in dash.couples_intro.value and "No check-in requests" in dash.checkins_box.value
+    assert "No careless-responding flags" in dash.quality_box.value
+
+
+def test_refresh_on_demand_and_on_the_timer(store):
+    group(store, K)
+    dash = shell.Dashboard(store, k=K, refresh_seconds=5)
+    assert dash.ticker.interval == 5000 and not dash.ticker.playing
+    add(store, code(K), SATISFIED)
+    dash.ticker.value += 1  # a tick while auto-refresh is off changes nothing
+    assert "Joined: 5" in dash.attendance_box.value
+    dash.auto.value = True
+    assert dash.ticker.playing  # the browser now ticks
+    dash.ticker.value += 1
+    assert "Joined: 6" in dash.attendance_box.value
+    add(store, code(K + 1), SATISFIED)
+    dash.auto.value = False
+    assert not dash.ticker.playing
+    dash.refresh_button.click()
+    assert "Joined: 7" in dash.attendance_box.value
+
+
+def test_private_views_stay_closed_until_asked_for(cohort_store):
+    dash = shell.Dashboard(cohort_store, k=K)
+    codes = re.compile(r"[a-z]+-[a-z]+-\d\d")
+    for box in (dash.couples_box, dash.checkins_box, dash.quality_box):
+        assert "Switch on" in box.value and not codes.search(box.value)
+    assert dash.couple_pick.options == () and dash.couple_pick.layout.display == "none"
+    dash.private.value = True
+    assert "for your eyes only" in dash.couples_intro.value
+    assert len(dash.couple_pick.options) == 10 and dash.couples_box.value.count("<h3>") == 1  # one couple at a time
+    dash.couple_pick.value = 3
+    assert html.escape(dash.couple_pick.label) in dash.couples_box.value
+    dash.private.value = False
+    assert "opal-harbour-40" not in all_html(dash) + picker_labels(dash) and dash.couple_pick.options == ()
+
+
+def test_store_source_shows_example_data_without_creating_the_workshop_store(tmp_path):
+    path = tmp_path / "sub" / "workshop.sqlite"
+    source = shell.StoreSource(path, use_example_data=True, data_dir=DATA)
+    store, example, _ = source()
+    assert example and not store.participants().empty and not path.exists()
+    strict = shell.StoreSource(path, use_example_data=False)
+    store, example, message = strict()
+    assert not example and store.participants().empty and message == "no_store" and not path.exists()
+    with ResponseStore(path) as live:  # the workshop starts: the dashboard switches to it
+        store, example, _ = source()
+        assert example  # still empty
+        live.register(code(0), True)
+        store, example, _ = source()
+        assert not example and store.participants()["code"].tolist() == [code(0)]
+    source.close()
+    strict.close()
+
+
+def test_example_store_is_written_afresh_when_no_data_folder_is_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(shell, "find_example_data", lambda data_dir=None: None)
+    with shell.example_store() as store:
+        assert len(store.participants()) == 45
+
+
+def test_open_dashboard_marks_example_data(tmp_path):
+    dash = shell.open_dashboard(tmp_path / "none.sqlite", k=K, data_dir=DATA)
+    assert dash.example and "EXAMPLE DATA" in dash.status.value
+
+
+def test_spanish_texts(cohort_store):
+    dash = shell.Dashboard(cohort_store, k=K, language="es")
+    assert "Se han unido: 45" in dash.attendance_box.value and "menos de 5" in dash.attendance_box.value
