@@ -26,6 +26,7 @@ from ..i18n import pick, ui
 from ..instruments import MISSING_CODES, load_instrument
 from ..instruments.model import Id, Strict, Text
 from ..widgets import JoinForm
+from ..widgets.join import is_saving
 from ..widgets.style import style_widget
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content" / "exercises"
@@ -103,12 +104,7 @@ class ExerciseAnswers:
 
     @property
     def saving(self) -> bool:
-        if self.store is None or not self.code:
-            return False
-        if self._join is not None:
-            return self._join.saving
-        record = self.store.participant(self.code)
-        return bool(record and record["storage_consent"])
+        return is_saving(self.store, self.code, self._join)
 
     def save(self, item_id: str, value: Any) -> None:
         """Remember a changed answer; write it when the participant consented to storage."""

@@ -28,6 +28,7 @@ from ..i18n import pick
 from ..instruments import load_instrument
 from ..takehome import Entry, build_takehome_html, entry_label, first_step_content
 from ..widgets import JoinForm
+from ..widgets.join import is_saving
 from ..widgets.style import style_widget
 from .planner import exercise_style
 
@@ -129,12 +130,7 @@ class TakeHomeDownload(w.VBox):
     @property
     def saving(self) -> bool:
         """Saved answers are read only for a participant who consented to storage (as the forms do)."""
-        if self.store is None or not self.code:
-            return False
-        if self._join is not None:
-            return self._join.saving
-        record = self.store.participant(self.code)
-        return bool(record and record["storage_consent"])
+        return is_saving(self.store, self.code, self._join)
 
     def collect(self) -> list[Entry]:
         """Saved entries (with consent) merged with the forms on this page."""

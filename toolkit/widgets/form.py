@@ -19,7 +19,7 @@ from ..errors import AttuneError
 from ..i18n import pick, ui
 from ..instruments import Instrument, load_instrument
 from .items import ItemControl
-from .join import JoinForm
+from .join import JoinForm, is_saving
 from .style import style_widget
 
 
@@ -84,12 +84,7 @@ class QuestionnaireForm(w.VBox):
     @property
     def saving(self) -> bool:
         """Whether answers go to the store: a store, a code, and the participant's storage consent."""
-        if self.store is None or not self.code:
-            return False
-        if self._join is not None:
-            return self._join.saving
-        record = self.store.participant(self.code)
-        return bool(record and record["storage_consent"])
+        return is_saving(self.store, self.code, self._join)
 
     def _t(self, key: str, **values) -> str:
         return ui(key, self.language, **values)

@@ -149,3 +149,17 @@ class JoinForm(w.VBox):
     def on_join(self, callback: Callable[[JoinForm], None]) -> None:
         """Call ``callback(join_form)`` whenever the participant joins, changes choices or erases."""
         self._callbacks.append(callback)
+
+
+def is_saving(store, code: str | None, join: JoinForm | None) -> bool:
+    """Whether answers for ``code`` go to ``store``: a store, a code, and storage consent.
+
+    With the page's join form, its current state decides (consent can change on the page);
+    with a bare code, the store's consent record does.
+    """
+    if store is None or not code:
+        return False
+    if join is not None:
+        return join.saving
+    record = store.participant(code)
+    return bool(record and record["storage_consent"])
