@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from .instruments import load_instrument
-from .instruments.model import LEVEL_ORDER, AnyOf, Condition, Instrument
+from .instruments.model import Instrument
 from .pseudonyms import new_code
+from .safety import evaluate
 
 DEFAULT_SEED = 20261126
 INSTRUMENTS = ("who5", "phq4", "csi4", "brs", "ecr_rs", "eu_signs", "help_indicators")
@@ -244,8 +245,8 @@ def codebook(cohort: dict[str, pd.DataFrame], seed: int = DEFAULT_SEED) -> str:
         "- Values are raw, as the form records them: reverse-keyed items (brs 2, 4, 6; ecr_rs 1-4) "
         "are answered low by people high on the trait and are reversed only when scoring.",
         "- Missing answers of all three kinds; one person skipped the whole ECR-RS at `pre`. "
-        "`dont_know` is given only to checklist questions about history and duration; no bundled "
-        "item offers it on its form yet (`allow_dont_know`), so these rows stand for imported data.",
+        "`dont_know` is given only to checklist questions about history and duration; none of these "
+        "questionnaires offers it on its form yet (`allow_dont_know`), so these rows stand for imported data.",
         f"- One careless responder ({', '.join(careless)}) gave the answer 1 to every item of every "
         "questionnaire at both timepoints (a \"long string\"), to try careless-responding checks on.",
         "",
@@ -314,7 +315,8 @@ def load_into_store(store, data_dir: str | Path, workshop: str | None = None) ->
     """Register the written cohort in ``store`` (a ResponseStore) and record its answers and submissions.
 
     Consents and couple requests go in as the join form would send them (a refusal stores
-    nothing); each answered form is submitted with the check-in level its safety rules give.
+    nothing); each answered form is submitted with the level its safety rules give
+    (``toolkit.safety.evaluate``), which the store keeps only with check-in consent.
     ``workshop`` loads one workshop only. Returns how many of each were written.
     """
     data = Path(data_dir)
@@ -333,41 +335,11 @@ def load_into_store(store, data_dir: str | Path, workshop: str | None = None) ->
                             int(row.value) if row.value != "" else row.missing, row.timepoint)
         done["answers"] += 1
     for (instrument, timepoint), form in answers.groupby(["instrument", "timepoint"], sort=False):
+        inst = load_instrument(instrument)
         wide = form.assign(cell=np.where(form["value"] != "", form["value"], form["missing"])).pivot(
-            index="participant", columns="item", values="cell")
-        levels = safety_levels(instrument, wide)
-        for code in wide.index:
-            level, rules = levels.get(code, (None, ()))
-            done["checkins"] += bool(store.submit(code, instrument, timepoint, level=level, rules=rules))
+            index="participant", columns="item", values="cell").reindex(columns=inst.item_ids)
+        flags = evaluate(inst, wide[[i.id for i in inst.scored_items]])
+        for code, level, rules in zip(wide.index, flags["level"], flags["rules"]):
+            done["checkins"] += bool(store.submit(code, inst, timepoint, level=level or None, rules=rules))
             done["submissions"] += 1
     return done
-
-
-def safety_levels(instrument: Instrument | str, wide: pd.DataFrame) -> dict[str, tuple[str, list[str]]]:
-    """{participant: (highest level, ids of the rules that fired)} for rows (indexed by code) that fire a rule.
-
-    A minimal reading of the instrument's safety rules, enough to give the example store its
-    check-in flags; the participant forms use the toolkit's own safety module.
-    """
-    from .scoring import score
-
-    inst = load_instrument(instrument)
-    items = wide.reindex(columns=[i.id for i in inst.scored_items])
-    scores = score(inst, items)
-    numbers = items.apply(pd.to_numeric, errors="coerce")
-    fired = {rule.id: _holds(rule.when, scores, numbers) for rule in inst.safety}
-    out = {}
-    for code_i, code in enumerate(wide.index):
-        rules = [r for r in inst.safety if fired[r.id][code_i]]
-        if rules:
-            out[code] = (max((r.level for r in rules), key=LEVEL_ORDER.get), [r.id for r in rules])
-    return out
-
-
-def _holds(when: Condition | AnyOf, scores: pd.DataFrame, numbers: pd.DataFrame) -> np.ndarray:
-    if isinstance(when, AnyOf):
-        return np.logical_or.reduce([_holds(c, scores, numbers) for c in when.any])
-    x = (scores[when.scale] if when.scale is not None else numbers[when.item]).to_numpy(dtype=float)
-    ops = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal}
-    with np.errstate(invalid="ignore"):
-        return ops[when.op](x, when.value) & ~np.isnan(x)
