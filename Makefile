@@ -27,6 +27,7 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python bench/score_bench.py
+	$(BIN)/python bench/server_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

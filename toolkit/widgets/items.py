@@ -48,7 +48,7 @@ class ItemControl:
         kind = self.item.type
         if kind == "free_text":
             box = w.Textarea(description=self.label, placeholder=ui("free_text_placeholder", self.language),
-                             continuous_update=False, layout=w.Layout(width="100%"))
+                             continuous_update=True, layout=w.Layout(width="100%"))
             box.observe(lambda ch: self._changed(), names="value")
             return box
         if kind == "multiple_choice":
@@ -57,7 +57,9 @@ class ItemControl:
             self._boxes_values = [o.value for o in rs.options]
             for box in self._boxes:
                 box.observe(lambda ch: self._changed(), names="value")
-            return w.VBox([w.Label(self.label), *self._boxes])
+            group = w.VBox([w.Label(self.label), *self._boxes])
+            group.add_class("attune-choices")  # the participant template names the group by its question
+            return group
         if kind == "slider":
             lo, hi, step = rs.slider
             slider = w.FloatSlider(min=lo, max=hi, step=step, value=lo, description=self.label,
