@@ -123,14 +123,14 @@ class QuestionnaireForm(w.VBox):
 
     def _save_soon(self, control: ItemControl, delay: float = 0.8) -> None:
         """Free text arrives keystroke by keystroke: save once typing pauses, so a closed tab loses
-        at most the last moment of typing. Without an event loop (tests, scripts) save at once."""
+        at most the last moment of typing. Outside a kernel (tests, scripts) save at once: another
+        library's loop may look "running" there without ever running our callback."""
         import asyncio
 
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        if not _in_kernel():
             self._save(control.item.id, control.value)
             return
+        loop = asyncio.get_running_loop()
         pending = self._pending.pop(control.item.id, None)
         if pending is not None:
             pending.cancel()
@@ -211,3 +211,21 @@ class QuestionnaireForm(w.VBox):
             self._join.checkin_consent = True
         return self.store.submit(self.code, self.instrument, self.timepoint, level=self.result["level"],
                                  rules=self.result["rules"])
+
+
+def _in_kernel() -> bool:
+    """Whether this runs inside a Jupyter kernel, whose event loop runs scheduled callbacks."""
+    import asyncio
+
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
