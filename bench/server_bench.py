@@ -31,6 +31,7 @@ import datetime as dt
 import os
 import platform
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -377,6 +378,7 @@ def run(args) -> dict:
             roomy.stop()
     finally:
         browser.stop()
+        shutil.rmtree(work, ignore_errors=True)
     return results
 
 

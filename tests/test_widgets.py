@@ -325,3 +325,16 @@ def test_a_returning_code_brings_back_the_earlier_choices(store):
     assert "Welcome back" in again.status.value
     again.continue_button.click()
     assert store.participant(CODE)["checkin_consent"] is True
+
+
+def test_the_chart_is_in_the_results_as_plotly_data(store):
+    form = QuestionnaireForm("who5", store, None, "pre")
+    for i in range(1, 6):
+        form.answer(f"who5_{i}", 3)  # total 15, percent 60
+    form.submit()
+    outputs = [c for c in form.results.children if hasattr(c, "outputs")]
+    assert len(outputs) == 1
+    bundle = outputs[0].outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    marker = bundle["data"][-1]
+    assert marker["x"] == [60.0]
+    assert bundle["config"]["displaylogo"] is False

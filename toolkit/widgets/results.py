@@ -37,9 +37,7 @@ def render_results(form: QuestionnaireForm, result: dict) -> list[w.Widget]:
 
     figure = result.get("figure")
     if figure is not None:
-        out = w.Output(layout=w.Layout(width="100%"))
-        out.append_display_data(figure)  # works with or without a running kernel
-        parts.append(out)
+        parts.append(figure_output(figure))
 
     attribution = (f"<details><summary>{html.escape(ui('attribution_heading', lang))}</summary>"
                    f"<p class='attune-note'>{html.escape(pick(inst.licence.attribution, lang))}</p>"
@@ -101,3 +99,23 @@ def _resource_html(res) -> str:
     if res.notes:
         bits.append(esc(res.notes))
     return " · ".join(bits)
+
+
+def figure_output(figure) -> w.Output:
+    """An Output widget holding the figure as plotly's own mime bundle.
+
+    Rendered by the plotly extension in JupyterLab and Voila alike; building the bundle here
+    (rather than through IPython's display machinery) works with or without a kernel and
+    does not pull in plotly's notebook renderers.
+    """
+    import json
+
+    from ..charts import CONFIG
+
+    spec = json.loads(figure.to_json())
+    bundle = {"application/vnd.plotly.v1+json": {"data": spec.get("data", []), "layout": spec.get("layout", {}),
+                                                 "config": CONFIG},
+              "text/plain": "A chart of your results"}
+    out = w.Output(layout=w.Layout(width="100%"))
+    out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+    return out

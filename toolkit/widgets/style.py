@@ -45,6 +45,9 @@ CSS = """
 .attune .widget-text input { font-size: 16px; min-height: 36px; }
 .attune .widget-inline-hbox.widget-text { flex-direction: column; align-items: flex-start; width: 100%; }
 .attune progress { width: 100%; }
+/* A chart fits the screen width (plotly's responsive config); it never becomes a scrolling
+   region, which keyboard users could not reach. */
+.attune .jp-RenderedPlotly, .attune .jp-OutputArea-output { overflow: hidden !important; max-width: 100%; }
 </style>
 """
 
