@@ -61,6 +61,8 @@ def start_dashboard(store: Path, notebooks: Path, *, open_browser: bool = True, 
                "--ServerApp.ip=127.0.0.1", f"--LabApp.default_url=/lab/tree/{DASHBOARD}",
                f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
                "--ServerApp.open_browser=" + ("True" if open_browser else "False")]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI machines)
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     url = f"http://127.0.0.1:{port}/lab/tree/{DASHBOARD}?token={token}"
