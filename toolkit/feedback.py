@@ -45,6 +45,21 @@ def personal_feedback(inst: Instrument, scores: dict, language: str = "en") -> l
     return out
 
 
+def feedback_html(fb: ScaleFeedback, language: str, css_class: str) -> str:
+    """One scale's feedback as escaped HTML: the score line, then band, text or why it is unscored."""
+    import html
+
+    head = ui("score_line", language, label=fb.label, score=fb.shown if fb.score is not None else "–")
+    body = []
+    if fb.band_label:
+        body.append(f"<b>{html.escape(fb.band_label)}</b>")
+    if fb.text:
+        body.append(html.escape(fb.text))
+    if fb.score is None:
+        body.append(html.escape(fb.shown))
+    return f"<div class='{css_class}'><p><b>{html.escape(head)}</b></p><p>{' '.join(body)}</p></div>"
+
+
 def personal_report(inst: Instrument, answers: dict, *, language: str = "en", locale: str | None = None) -> dict:
     """Everything a participant sees after submitting, computed from their answers alone.
 

@@ -32,6 +32,7 @@ from pydantic import Field
 
 from .datafile import LocatedData, read_yaml, validate
 from .errors import AttuneError, Problem
+from .feedback import feedback_html
 from .i18n import pick, ui
 from .instruments import MISSING_CODES, Instrument, load_instrument
 from .instruments.model import Id, Strict, Text
@@ -349,16 +350,7 @@ def build_takehome_html(entries: Iterable[Entry | Sequence], *, language: str = 
 def _result_article(entry: Entry, lang: str, with_timepoint: bool, chart: str) -> str:
     inst = entry.instrument
     parts = [f"<article><h3>{html.escape(entry_label(entry, lang, with_timepoint=with_timepoint))}</h3>"]
-    for fb in entry_feedback(entry, lang):
-        head = ui("score_line", lang, label=fb.label, score=fb.shown if fb.score is not None else "–")
-        detail = []
-        if fb.band_label:
-            detail.append(f"<b>{html.escape(fb.band_label)}</b>")
-        if fb.text:
-            detail.append(html.escape(fb.text))
-        if fb.score is None:
-            detail.append(html.escape(fb.shown))
-        parts.append(f"<div class='feedback'><p><b>{html.escape(head)}</b></p><p>{' '.join(detail)}</p></div>")
+    parts += [feedback_html(fb, lang, "feedback") for fb in entry_feedback(entry, lang)]
     parts.append(chart)
     parts.append(f"<p class='note'>{html.escape(pick(inst.licence.attribution, lang))}</p></article>")
     return "".join(parts)

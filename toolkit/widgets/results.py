@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from ..feedback import feedback_html
 from ..i18n import pick, ui
 
 if TYPE_CHECKING:
@@ -20,16 +21,7 @@ def render_results(form: QuestionnaireForm, result: dict) -> list[w.Widget]:
     parts: list[w.Widget] = []
     lines = [f"<h3>{html.escape(ui('results_heading', lang))}</h3>",
              f"<p><i>{html.escape(ui('not_diagnosis', lang))}</i></p>"]
-    for fb in result["feedback"]:
-        head = ui("score_line", lang, label=fb.label, score=fb.shown if fb.score is not None else "–")
-        body = []
-        if fb.band_label:
-            body.append(f"<b>{html.escape(fb.band_label)}</b>")
-        if fb.text:
-            body.append(html.escape(fb.text))
-        if fb.score is None:
-            body.append(html.escape(fb.shown))
-        lines.append(f"<div class='attune-feedback'><p><b>{html.escape(head)}</b></p><p>{' '.join(body)}</p></div>")
+    lines += [feedback_html(fb, lang, "attune-feedback") for fb in result["feedback"]]
     parts.append(w.HTML("".join(lines)))
 
     if result.get("safety"):
