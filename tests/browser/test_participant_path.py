@@ -71,6 +71,8 @@ def test_join_answer_reload_submit_feedback(participant_factory, server, viewpor
     feedback = person.page.locator(".attune-feedback")
     expect(feedback.first).to_contain_text("Attachment avoidance")
     expect(feedback.nth(1)).to_contain_text("Attachment anxiety")
+    # The participant's point on the plane, drawn by plotly from the local extension.
+    expect(person.page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
     expect(person.page.get_by_text("not a diagnosis")).to_be_visible()
     axe_check(person, "feedback")
 

@@ -47,7 +47,7 @@ CSS = """
 .attune progress { width: 100%; }
 /* A chart fits the screen width (plotly's responsive config); it never becomes a scrolling
    region, which keyboard users could not reach. */
-.attune .jp-RenderedPlotly, .attune .jp-OutputArea-output { overflow: hidden !important; max-width: 100%; }
+.attune .jp-RenderedPlotly { overflow: visible !important; max-width: 100%; }
 </style>
 """
 
