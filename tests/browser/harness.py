@@ -52,7 +52,7 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 # Generous: the machine has 2 cores and may be busy; every wait is on a widget's state, never a sleep.
-PAGE_TIMEOUT_MS = 90_000
+PAGE_TIMEOUT_MS = 180_000  # a page on a busy 2-core machine, all kernels of the server starting at once
 STEP_TIMEOUT_MS = 30_000
 
 ECR_ITEMS = 9
