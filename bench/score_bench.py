@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from toolkit import scoring  # noqa: E402
 from toolkit.instruments import load_instrument  # noqa: E402
-from toolkit.scoring import score  # noqa: E402
+from toolkit.core.scoring import score  # noqa: E402
 
 INSTRUMENT = HERE / "bench36.yaml"
 R_SCRIPT = HERE / "score_bench.R"
@@ -261,7 +261,7 @@ def breakdown(inst, df: pd.DataFrame, repeats: int = 3) -> list[tuple[str, float
     """Median time of the main steps of ``score``: input checks, DataFrame to matrix, the whole call,
     and the whole call with the row blocks run in one thread (to see what the second core adds).
 
-    Uses private helpers of toolkit.scoring, so it may need updating when that module changes.
+    Uses private helpers of toolkit.core.scoring, so it may need updating when that module changes.
     """
     plan = scoring.plan_for(inst)
     steps: dict[str, list[float]] = {}

@@ -13,9 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from toolkit import charts
+from toolkit.core import charts
 from toolkit.instruments import load_instrument
-from toolkit.charts import (PALETTE, attachment_plane, band_distribution_chart, change_chart, item_means_chart,
+from toolkit.core.charts import (PALETTE, attachment_plane, band_distribution_chart, change_chart, item_means_chart,
                             personal_chart, score_against_bands, small_group_figure)
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -161,7 +161,7 @@ def test_the_plane_refuses_values_outside_1_to_7():
 # -- the group's bands ------------------------------------------------------------------------
 
 def suppressed_table() -> pd.DataFrame:
-    # As from toolkit.privacy.suppress_counts([7, 3, 9, 0], k=5): "mild" (3) and "severe" (0) hidden.
+    # As from toolkit.core.privacy.suppress_counts([7, 3, 9, 0], k=5): "mild" (3) and "severe" (0) hidden.
     return pd.DataFrame({"count": pd.array([7, None, 9, None], dtype="Int64"),
                          "shown": ["7", "fewer than 5", "9", "fewer than 5"],
                          "suppressed": [False, True, False, True],
@@ -201,7 +201,7 @@ def test_shown_bars_use_their_bands_palette_colours():
 
 
 def test_a_small_group_shows_only_its_number():
-    from toolkit.privacy import SmallGroup
+    from toolkit.core.privacy import SmallGroup
 
     fig = band_distribution_chart(SmallGroup(3, 5), "phq4", "total")
     assert fig.data == ()

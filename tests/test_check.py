@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit.check import Finding, Report, check_workshop, nbval_findings, run_notebooks, untranslated
-from toolkit.cli import main
-from toolkit.datafile import read_yaml
-from toolkit.scaffold import new_instrument
+from toolkit.apps.check import Finding, Report, check_workshop, nbval_findings, run_notebooks, untranslated
+from toolkit.apps.cli import main
+from toolkit.content.datafile import read_yaml
+from toolkit.apps.scaffold import new_instrument
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
@@ -468,7 +468,7 @@ def test_running_reports_the_failing_cell_and_passes_the_workshop_settings(tmp_p
     path = make_workshop(tmp_path, {})
     path.write_text(path.read_text() + f"  - notebook: {good.relative_to(tmp_path)}\n"
                                        f"  - notebook: {bad.relative_to(tmp_path)}\n")
-    from toolkit.workshop import load_workshop
+    from toolkit.settings import load_workshop
 
     ws = load_workshop(path)
     findings = run_notebooks(ws, ws.notebooks)

@@ -1,6 +1,6 @@
 """The ``attune`` command: list, show and score, and how it reports bad input.
 
-Run in-process through ``toolkit.cli.main`` (an unexpected exception would fail the test
+Run in-process through ``toolkit.apps.cli.main`` (an unexpected exception would fail the test
 instead of printing a traceback), and once through the installed console script.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from toolkit.cli import main
+from toolkit.apps.cli import main
 
 ATTUNE = Path(sys.executable).with_name("attune")
 SEVEN = ["brs", "csi4", "ecr_rs", "eu_signs", "help_indicators", "phq4", "who5"]

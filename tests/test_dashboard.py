@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from toolkit import dashboard as core
-from toolkit.example_data import load_into_store
+from toolkit.core import group as core
+from toolkit.store.example_data import load_into_store
 from toolkit.instruments import load_instrument_file
-from toolkit.privacy import Distribution, SmallGroup
-from toolkit.store import ResponseStore
+from toolkit.core.privacy import Distribution, SmallGroup
+from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import dashboard as shell
 
 K = 5

@@ -6,7 +6,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from toolkit.dashboard_server import start_dashboard
+from toolkit.apps.dashboard_server import start_dashboard
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

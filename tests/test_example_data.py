@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.example_data import DEFAULT_SEED, INSTRUMENTS, load_into_store, make_cohort, write_cohort
+from toolkit.store.example_data import DEFAULT_SEED, INSTRUMENTS, load_into_store, make_cohort, write_cohort
 from toolkit.instruments import MISSING_CODES, load_instrument
-from toolkit.pseudonyms import is_valid_code
-from toolkit.reliability import cronbach_alpha
-from toolkit.scoring import score
+from toolkit.core.pseudonyms import is_valid_code
+from toolkit.core.reliability import cronbach_alpha
+from toolkit.core.scoring import score
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 FILES = ("participants.csv", "answers.csv", "README.md")
@@ -226,7 +226,7 @@ def test_some_people_missed_the_post_session(cohort):
 
 
 def test_load_into_store_registers_consenting_people_with_their_answers(written):
-    store_module = pytest.importorskip("toolkit.store")
+    store_module = pytest.importorskip("toolkit.store.sqlite")
     people = pd.read_csv(written / "participants.csv", dtype=str, keep_default_na=False)
     answers = pd.read_csv(written / "answers.csv", dtype=str, keep_default_na=False)
     with store_module.ResponseStore(":memory:") as store:
@@ -246,7 +246,7 @@ def test_load_into_store_registers_consenting_people_with_their_answers(written)
 
 
 def test_load_into_store_writes_one_workshop_to_a_file(written, tmp_path):
-    store_module = pytest.importorskip("toolkit.store")
+    store_module = pytest.importorskip("toolkit.store.sqlite")
     with store_module.ResponseStore(tmp_path / "workshop.sqlite") as store:
         done = load_into_store(store, written, workshop="workshop-4")
         people = pd.read_csv(written / "participants.csv", dtype=str, keep_default_na=False)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit.i18n import pick
+from toolkit.content.text import pick
 from toolkit.instruments import load_instrument, load_instrument_file
 from toolkit.instruments.loader import BUNDLED_DIR
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import JoinForm
 
 CODE = "amber-fox-42"
@@ -116,7 +116,7 @@ def test_content_files_load_and_their_keys_are_strings(path):
 # -- guided plans --------------------------------------------------------------------------------
 
 def test_plan_saves_each_answer_with_consent_and_restores_it(store, joined):
-    from toolkit.exercises.planner import PlanForm
+    from toolkit.widgets.exercises.planner import PlanForm
 
     plan = PlanForm("conversation_plan", store, joined, "session6")
     plan.answer("when", "Sunday morning, after breakfast")
@@ -128,7 +128,7 @@ def test_plan_saves_each_answer_with_consent_and_restores_it(store, joined):
 
 
 def test_plan_stores_nothing_without_consent(store, declined):
-    from toolkit.exercises.planner import PlanForm
+    from toolkit.widgets.exercises.planner import PlanForm
 
     plan = PlanForm("action_plan", store, declined, "session6")
     plan.answer("next_step", "Book a first call")
@@ -138,7 +138,7 @@ def test_plan_stores_nothing_without_consent(store, declined):
 
 
 def test_plan_stores_nothing_before_anyone_joins(store):
-    from toolkit.exercises.planner import PlanForm
+    from toolkit.widgets.exercises.planner import PlanForm
 
     plan = PlanForm("action_plan", store, JoinForm(store), "session6")
     plan.answer("next_step", "Talk to my doctor")
@@ -146,7 +146,7 @@ def test_plan_stores_nothing_before_anyone_joins(store):
 
 
 def test_finishing_a_plan_records_completion_and_shows_it_back_escaped(store, joined):
-    from toolkit.exercises.planner import PlanForm
+    from toolkit.widgets.exercises.planner import PlanForm
 
     plan = PlanForm("action_plan", store, joined, "session6")
     plan.answer("next_step", XSS)
@@ -159,7 +159,7 @@ def test_finishing_a_plan_records_completion_and_shows_it_back_escaped(store, jo
 
 
 def test_a_plan_must_be_an_exercise(store):
-    from toolkit.exercises.planner import NotAnExerciseError, PlanForm
+    from toolkit.widgets.exercises.planner import NotAnExerciseError, PlanForm
 
     with pytest.raises(NotAnExerciseError, match="questionnaire"):
         PlanForm("phq4", store)
@@ -168,7 +168,7 @@ def test_a_plan_must_be_an_exercise(store):
 @pytest.mark.parametrize("section", ["opening", "research", "expectations"])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_session_6_guidance_renders_in_both_languages(section, language):
-    from toolkit.exercises.planner import first_step_guide, first_step_html
+    from toolkit.widgets.exercises.planner import first_step_guide, first_step_html
 
     text = first_step_html(section, language)
     assert "<details>" in text  # its sources
@@ -176,7 +176,7 @@ def test_session_6_guidance_renders_in_both_languages(section, language):
 
 
 def test_opening_guidance_puts_safety_first_and_expectations_name_strength():
-    from toolkit.exercises.planner import first_step_html
+    from toolkit.widgets.exercises.planner import first_step_html
 
     opening = first_step_html("opening").lower()
     assert "afraid" in opening and "specialised service" in opening and "couple work is not the right format" in opening
@@ -189,7 +189,7 @@ def test_opening_guidance_puts_safety_first_and_expectations_name_strength():
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_three_approaches_side_by_side_with_sources(language):
-    from toolkit.exercises.therapy_options import approaches_content, approaches_html
+    from toolkit.widgets.exercises.therapy_options import approaches_content, approaches_html
 
     text = approaches_html(language)
     for approach in approaches_content().approaches:
@@ -201,7 +201,7 @@ def test_three_approaches_side_by_side_with_sources(language):
 
 
 def test_comparing_one_aspect_shows_only_that_aspect():
-    from toolkit.exercises.therapy_options import ApproachesComparison, approaches_html
+    from toolkit.widgets.exercises.therapy_options import ApproachesComparison, approaches_html
 
     only_length = approaches_html("en", "length")
     assert "Typical length" in only_length and "What a session looks like" not in only_length
@@ -213,20 +213,20 @@ def test_comparing_one_aspect_shows_only_that_aspect():
 
 
 def test_approaches_point_to_individual_help_where_there_is_fear():
-    from toolkit.exercises.therapy_options import approaches_html
+    from toolkit.widgets.exercises.therapy_options import approaches_html
 
     text = approaches_html("en").lower()
     assert "afraid of your partner" in text and "individual, specialised support" in text
 
 
 def test_every_checklist_item_has_a_follow_up_question():
-    from toolkit.exercises.therapy_options import approaches_content
+    from toolkit.widgets.exercises.therapy_options import approaches_content
 
     assert set(approaches_content().checklist.follow_up) == set(load_instrument("therapist_checklist").item_ids)
 
 
 def test_follow_ups_come_from_no_and_dont_know_only():
-    from toolkit.exercises.therapy_options import checklist_follow_ups
+    from toolkit.widgets.exercises.therapy_options import checklist_follow_ups
 
     answers = {"licensed": 0, "accredited": "dont_know", "experienced": 1, "trauma_informed": None,
                "practicalities": "prefer_not_to_say"}
@@ -237,7 +237,7 @@ def test_follow_ups_come_from_no_and_dont_know_only():
 
 
 def test_checklist_saves_with_consent_and_updates_its_follow_ups(store, joined):
-    from toolkit.exercises.therapy_options import TherapistChecklist
+    from toolkit.widgets.exercises.therapy_options import TherapistChecklist
 
     checklist = TherapistChecklist(store, joined, "session5")
     assert "As you answer" in checklist.follow_ups.value
@@ -250,7 +250,7 @@ def test_checklist_saves_with_consent_and_updates_its_follow_ups(store, joined):
 
 
 def test_checklist_stores_nothing_without_consent(store, declined):
-    from toolkit.exercises.therapy_options import TherapistChecklist
+    from toolkit.widgets.exercises.therapy_options import TherapistChecklist
 
     checklist = TherapistChecklist(store, declined, "session5")
     checklist.answer("licensed", 1)
@@ -259,14 +259,14 @@ def test_checklist_stores_nothing_without_consent(store, declined):
 
 
 def test_all_yes_gets_an_encouraging_note():
-    from toolkit.exercises.therapy_options import follow_ups_html
+    from toolkit.widgets.exercises.therapy_options import follow_ups_html
 
     answers = {i: 1 for i in load_instrument("therapist_checklist").item_ids}
     assert "You answered yes to every question" in follow_ups_html(answers, "en")
 
 
 def test_support_contacts_are_escaped_text_without_links():
-    from toolkit.exercises.therapy_options import support_contacts_html
+    from toolkit.widgets.exercises.therapy_options import support_contacts_html
 
     text = support_contacts_html("en-GB", "en")
     assert "<a " not in text and "<li>" in text
@@ -297,7 +297,7 @@ PLAN = {"next_step": XSS, "by_when": "Before the end of the month"}
 
 @pytest.fixture(scope="module")
 def document():
-    from toolkit.takehome import build_takehome_html
+    from toolkit.render.takehome import build_takehome_html
 
     return build_takehome_html([("phq4", PHQ4, "session5"), ("action_plan", PLAN, "session6"),
                                 ("help_indicators", {"recurring_cycles": 1, "afraid_of_partner": 1}, "session5")],
@@ -324,7 +324,7 @@ def test_takehome_shows_scores_not_single_answers_of_questionnaires(document):
 
 
 def test_takehome_says_it_is_private_and_not_a_diagnosis(document):
-    from toolkit.takehome import build_takehome_html
+    from toolkit.render.takehome import build_takehome_html
 
     assert "for you alone" in document and "not a diagnosis" in document
     spanish = build_takehome_html([("action_plan", PLAN)], language="es")
@@ -353,7 +353,7 @@ def test_takehome_loads_nothing_from_the_network(document):
 
 
 def test_takehome_is_the_same_file_for_the_same_answers(document):
-    from toolkit.takehome import build_takehome_html
+    from toolkit.render.takehome import build_takehome_html
 
     again = build_takehome_html([("phq4", PHQ4, "session5"), ("action_plan", PLAN, "session6"),
                                  ("help_indicators", {"recurring_cycles": 1, "afraid_of_partner": 1}, "session5")],
@@ -362,7 +362,7 @@ def test_takehome_is_the_same_file_for_the_same_answers(document):
 
 
 def test_takehome_without_results_carries_no_plotly():
-    from toolkit.takehome import build_takehome_html
+    from toolkit.render.takehome import build_takehome_html
 
     document = build_takehome_html([("action_plan", PLAN)])
     assert "plotly.js v" not in document and "Questions to ask in a first call" in document
@@ -370,7 +370,7 @@ def test_takehome_without_results_carries_no_plotly():
 
 
 def test_download_anchor_decodes_back_to_the_document():
-    from toolkit.exercises.takehome_widget import decode_anchor, download_anchor
+    from toolkit.widgets.exercises.takehome_widget import decode_anchor, download_anchor
 
     document = "<!DOCTYPE html><p>café – ünïcode</p>"
     anchor = download_anchor(document, "Download my summary")
@@ -382,8 +382,8 @@ def test_download_anchor_decodes_back_to_the_document():
 
 
 def test_takehome_widget_gathers_saved_answers_and_the_page_with_consent(store, joined):
-    from toolkit.exercises.planner import PlanForm
-    from toolkit.exercises.takehome_widget import TakeHomeDownload, decode_anchor
+    from toolkit.widgets.exercises.planner import PlanForm
+    from toolkit.widgets.exercises.takehome_widget import TakeHomeDownload, decode_anchor
 
     for item, value in PHQ4.items():
         store.record_answer(CODE, "phq4", item, value, timepoint="session5")
@@ -400,8 +400,8 @@ def test_takehome_widget_gathers_saved_answers_and_the_page_with_consent(store, 
 
 
 def test_takehome_widget_reads_nothing_saved_without_consent(store, declined):
-    from toolkit.exercises.planner import PlanForm
-    from toolkit.exercises.takehome_widget import TakeHomeDownload
+    from toolkit.widgets.exercises.planner import PlanForm
+    from toolkit.widgets.exercises.takehome_widget import TakeHomeDownload
 
     other = JoinForm(store)
     other.join("quiet-owl-17", storage_consent=True)
@@ -417,7 +417,7 @@ def test_takehome_widget_reads_nothing_saved_without_consent(store, declined):
 
 
 def test_takehome_widget_with_nothing_to_show_says_so(store):
-    from toolkit.exercises.takehome_widget import TakeHomeDownload
+    from toolkit.widgets.exercises.takehome_widget import TakeHomeDownload
 
     widget = TakeHomeDownload(store, JoinForm(store))
     assert widget.prepare() == ""
@@ -425,8 +425,8 @@ def test_takehome_widget_with_nothing_to_show_says_so(store):
 
 
 def test_page_copy_replaces_the_saved_copy():
-    from toolkit.exercises.takehome_widget import merge_entries
-    from toolkit.takehome import Entry
+    from toolkit.widgets.exercises.takehome_widget import merge_entries
+    from toolkit.render.takehome import Entry
 
     plan = load_instrument("action_plan")
     saved = [Entry(plan, {"next_step": "old"}, "session6")]

@@ -7,9 +7,9 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from toolkit.cli import main
+from toolkit.apps.cli import main
 from toolkit.instruments import load_instrument_file
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 
 CODES = ["amber-fox-11", "quiet-owl-12", "misty-elk-13"]
 

@@ -89,7 +89,7 @@ def test_title_parameters_and_session_cells(name):
 
     session = cells[2]
     assert session.cell_type == "code"
-    assert session.source.startswith("from toolkit.session import Session")
+    assert session.source.startswith("from toolkit.widgets.session import Session")
     assert ("Session(language=language, store_path=store_path, participant=participant, locale=locale)"
             in session.source)
     assert session.source.strip().splitlines()[-1] == "session.join()"
@@ -195,7 +195,7 @@ def test_welcome_says_what_the_workshop_is_not_and_who_sees_what():
 def test_welcome_shows_support_contacts_from_the_toolkit_when_available():
     source = all_text(ipynb("00_welcome"))
     if (ROOT / "toolkit" / "safety.py").exists():
-        assert "from toolkit.safety import crisis_resources" in source
+        assert "from toolkit.core.safety import crisis_resources" in source
     assert "crisis_resources.yaml" in source, "a facilitator note says where the numbers live"
 
 
@@ -260,7 +260,7 @@ def test_runs_top_to_bottom_against_a_temporary_store(name, tmp_path, monkeypatc
                 assert "Traceback" not in output.text, f"cell {n}: {output.text}"
     assert store.exists(), "the notebook used the store named by ATTUNE_STORE"
 
-    from toolkit.store import ResponseStore
+    from toolkit.store.sqlite import ResponseStore
 
     with ResponseStore(store) as opened:
         # Nothing was joined with consent while running, so nothing about anyone was written.

@@ -53,7 +53,7 @@ def test_second_cell_is_the_tagged_parameters_cell(path):
 @pytest.mark.parametrize("path", PATHS, ids=ids)
 def test_third_cell_starts_the_session_and_shows_the_join_form(path):
     lines = source(cells(path)[2]).strip().splitlines()
-    assert lines[0] == "from toolkit.session import Session"
+    assert lines[0] == "from toolkit.widgets.session import Session"
     assert ("session = Session(language=language, store_path=store_path, participant=participant, locale=locale)"
             in lines)
     assert lines[-1] == "session.join()"

@@ -62,7 +62,7 @@ def test_second_cell_is_the_tagged_parameters_cell(path):
 @pytest.mark.parametrize("path", PATHS, ids=ids)
 def test_third_cell_starts_the_session_and_shows_the_join_form(path):
     lines = source(cells(path)[2]).strip().splitlines()
-    assert lines[0] == "from toolkit.session import Session"
+    assert lines[0] == "from toolkit.widgets.session import Session"
     assert "session = Session(language=language, store_path=store_path, participant=participant, locale=locale)" in lines
     assert lines[-1] == "session.join()"
 
@@ -186,7 +186,7 @@ def test_notebook_runs_without_error(path, language, tmp_path):
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, errors[0] if errors else ""
-    from toolkit.store import ResponseStore
+    from toolkit.store.sqlite import ResponseStore
 
     # Nobody joined while the notebook ran, so nothing about anyone was written.
 

@@ -59,7 +59,7 @@ def test_session_has_tagged_facilitator_notes(path):
 
 @pytest.mark.parametrize("path", SESSIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_participant_copy_has_no_facilitator_notes(path):
-    from toolkit.server import participant_notebook
+    from toolkit.apps.server import participant_notebook
 
     copy = participant_notebook(load(path))
     text = json.dumps(copy)

@@ -1,6 +1,6 @@
 """Small-cell protection: what the facilitator sees never rests on fewer than k people.
 
-Expected values are worked out by hand from the rules in toolkit/privacy.py's docstring
+Expected values are worked out by hand from the rules in toolkit/core/privacy.py's docstring
 (k = 5 unless said otherwise). An "onlooker" below enumerates every table consistent with
 what is shown (shown numbers, shown totals, and what each label means) to check that no
 hidden cell can be worked out, whatever the code did.
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import Norms
-from toolkit.privacy import (
+from toolkit.core.privacy import (
     DEFAULT_K,
     FEWER_THAN_K,
     HIDDEN,

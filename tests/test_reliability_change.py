@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from toolkit.change import mean_change, reliable_change, s_diff
+from toolkit.core.change import mean_change, reliable_change, s_diff
 from toolkit.errors import ResponseDataError
-from toolkit.reliability import NegativeItemRestWarning, cronbach_alpha, item_rest_correlations
+from toolkit.core.reliability import NegativeItemRestWarning, cronbach_alpha, item_rest_correlations
 
 ECR = [f"ecr_rs_{i}" for i in range(1, 10)]
 BRS = [f"brs_{i}" for i in range(1, 7)]

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit import safety
+from toolkit.core import safety
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import SafetyRule
-from toolkit.safety import (SafetyResult, SafetyRuleError, check_not_weaker, crisis_resources, effective_rules,
+from toolkit.core.safety import (SafetyResult, SafetyRuleError, check_not_weaker, crisis_resources, effective_rules,
                             evaluate, evaluate_one, safety_message)
-from toolkit.scoring import score
+from toolkit.core.scoring import score
 
 PHQ4 = ["phq4_1", "phq4_2", "phq4_3", "phq4_4"]
 WHO5 = ["who5_1", "who5_2", "who5_3", "who5_4", "who5_5"]

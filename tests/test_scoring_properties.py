@@ -1,7 +1,7 @@
 """Properties of the vectorised scoring engine that must hold for any answers (hypothesis).
 
 The reference implementations at the bottom are written per respondent, straight from the
-published rules in shared/instruments.md, and share nothing with toolkit/scoring.py.
+published rules in shared/instruments.md, and share nothing with toolkit/core/scoring.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit import scoring
+from toolkit.core import scoring
 from toolkit.instruments import MISSING_CODES, load_instrument
-from toolkit.scoring import score
+from toolkit.core.scoring import score
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -131,7 +131,7 @@ def test_text_pair_in_sync(name):
 
 @pytest.mark.parametrize("name", PAIRS)
 def test_facilitator_notes_are_tagged_and_stripped_for_participants(name):
-    from toolkit.server import participant_notebook
+    from toolkit.apps.server import participant_notebook
 
     nb = load(spanish(name))
     notes = [c for c in nb["cells"] if "facilitator" in tags(c)]
@@ -195,8 +195,8 @@ def test_validated_questionnaires_shown_in_english_are_explained(name):
 
 @pytest.mark.parametrize("inst_id", OWN_CHECKLISTS)
 def test_own_checklists_have_spanish_for_every_text(inst_id):
-    from toolkit.check import untranslated
-    from toolkit.datafile import read_yaml
+    from toolkit.apps.check import untranslated
+    from toolkit.content.datafile import read_yaml
 
     path = BUNDLED / f"{inst_id}.yaml"
     assert untranslated(read_yaml(path), "es") == [], f"{path.name}: texts without 'es'"
@@ -228,8 +228,8 @@ def test_validated_instruments_record_their_spanish_translation_status(inst_id):
         assert entry["status"] == "unverified"
         assert "English-only" in entry["note"]
         # Not even part of the texts: an instrument is either wholly official Spanish or English.
-        from toolkit.check import untranslated
-        from toolkit.datafile import read_yaml
+        from toolkit.apps.check import untranslated
+        from toolkit.content.datafile import read_yaml
         from toolkit.instruments import load_instrument
 
         inst = load_instrument(inst_id)
@@ -255,7 +255,7 @@ def _strings(widget, seen=None):
 
 def test_eu_signs_form_in_spanish_shows_spanish_items_buttons_and_feedback():
     from toolkit.instruments import load_instrument
-    from toolkit.store import ResponseStore
+    from toolkit.store.sqlite import ResponseStore
     from toolkit.widgets import QuestionnaireForm
 
     inst = load_instrument("eu_signs")
@@ -284,7 +284,7 @@ def test_eu_signs_form_in_spanish_shows_spanish_items_buttons_and_feedback():
 
 
 def test_help_indicators_fear_answer_shows_private_support_in_spanish():
-    from toolkit.store import ResponseStore
+    from toolkit.store.sqlite import ResponseStore
     from toolkit.widgets import QuestionnaireForm
 
     form = QuestionnaireForm("help_indicators", ResponseStore(":memory:"), "amber-fox-42", "t", language="es",
@@ -300,7 +300,7 @@ def test_help_indicators_fear_answer_shows_private_support_in_spanish():
 # -- the Spanish workshop ------------------------------------------------------------------------
 
 def test_spanish_workshop_lists_the_spanish_notebooks():
-    from toolkit.workshop import load_workshop
+    from toolkit.settings import load_workshop
 
     ws = load_workshop(WORKSHOP)
     assert ws.spec.language == "es" and ws.spec.locale == "es-ES"
@@ -311,7 +311,7 @@ def test_spanish_workshop_lists_the_spanish_notebooks():
 
 def test_spanish_workshop_check_reports_only_warnings(monkeypatch):
     """`attune check --no-run`: no errors; texts in English only for validated questionnaires (expected)."""
-    from toolkit.check import check_workshop
+    from toolkit.apps.check import check_workshop
 
     monkeypatch.chdir(ROOT)
     report = check_workshop(WORKSHOP, run=False)

@@ -14,7 +14,7 @@ import pytest
 from toolkit.errors import AttuneError, ConsentError, ResponseDataError, StoreError, UnknownParticipantError
 from toolkit.instruments import MISSING_CODES, load_instrument
 from toolkit.instruments.model import Item
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 
 A, B, C = "amber-fox-42", "quiet-owl-17", "mossy-heron-63"
 WHO5_ITEMS = [f"who5_{i}" for i in range(1, 6)]

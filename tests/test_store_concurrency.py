@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -30,7 +30,7 @@ TIMEPOINTS = 20  # x 5 items = 100 answers per process
 # register, say "ready", wait for the start signal, then write 100 answers.
 WRITER = """
 import os, sys, time
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 path, n, go, timepoints = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 code = f"worker-process-{10 + n}"
 store = ResponseStore(path)
@@ -48,7 +48,7 @@ print("done", flush=True)
 # Writes answers for ever, printing each one's key once record_answer has returned.
 CRASHER = """
 import sys
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 path, code = sys.argv[1], sys.argv[2]
 store = ResponseStore(path)
 store.register(code, storage_consent=True)

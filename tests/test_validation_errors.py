@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.cli import main
+from toolkit.apps.cli import main
 from toolkit.errors import InstrumentError
 from toolkit.instruments import load_instrument_file
 from toolkit.instruments.loader import BUNDLED_DIR

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.instruments import load_instrument_file
-from toolkit.store import ResponseStore
+from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import JoinForm, QuestionnaireForm
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import WorkshopFileError
-from toolkit.workshop import load_workshop, workshop_file
+from toolkit.settings import load_workshop, workshop_file
 
 PROJECT = Path(__file__).resolve().parent.parent
 

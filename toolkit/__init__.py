@@ -12,15 +12,16 @@ _EXPORTS = {
     "load_instrument": "toolkit.instruments",
     "bundled_ids": "toolkit.instruments",
     "Instrument": "toolkit.instruments",
-    "score": "toolkit.scoring",
-    "cronbach_alpha": "toolkit.reliability",
-    "item_rest_correlations": "toolkit.reliability",
-    "reliable_change": "toolkit.change",
-    "mean_change": "toolkit.change",
-    "ResponseStore": "toolkit.store",
+    "score": "toolkit.core.scoring",
+    "cronbach_alpha": "toolkit.core.reliability",
+    "item_rest_correlations": "toolkit.core.reliability",
+    "reliable_change": "toolkit.core.change",
+    "mean_change": "toolkit.core.change",
+    "ResponseStore": "toolkit.store.sqlite",
     "QuestionnaireForm": "toolkit.widgets",
     "JoinForm": "toolkit.widgets",
     "AttuneError": "toolkit.errors",
+    "Session": "toolkit.widgets.session",
 }
 
 __all__ = sorted(_EXPORTS)

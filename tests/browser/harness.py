@@ -122,7 +122,7 @@ class AttuneServer:
         self.log_path = self.log_path or self.store.with_suffix(f".serve-{self.port}.log")
         log = open(self.log_path, "a", encoding="utf-8")
         seen = self.log_path.stat().st_size  # a restart appends to the same log: look at what comes now
-        command = [sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        command = [sys.executable, "-m", "toolkit.apps.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--store", str(self.store), "--token", self.token, "--notebooks", str(self.notebooks),
                    "--pool-size", str(self.pool_size), "--no-browser"]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -202,7 +202,7 @@ def _kill(processes) -> None:
 
 
 def open_store(path: Path):
-    from toolkit.store import ResponseStore
+    from toolkit.store.sqlite import ResponseStore
 
     return ResponseStore(path)
 

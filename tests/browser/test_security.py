@@ -97,7 +97,7 @@ def test_dashboard_notes_and_code_are_not_reachable(participant_factory, server)
         person.wait_until_usable()
         page_html = person.page.content()
         assert "Facilitator notes" not in page_html and "FACILITATOR-NOTE" not in page_html
-        assert "from toolkit.session import Session" not in page_html  # the code is stripped
+        assert "from toolkit.widgets.session import Session" not in page_html  # the code is stripped
         assert "session.questionnaire(" not in page_html
         raw = person.page.request.get(server.page_url(notebook)).text()
         assert "Facilitator notes" not in raw and "session.questionnaire(" not in raw

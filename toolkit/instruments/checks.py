@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from ..datafile import LocatedData
-from ..errors import Problem
-from .model import AnyOf, Condition, Instrument, Scale
+from toolkit.content.datafile import LocatedData
+from toolkit.errors import Problem
+from toolkit.instruments.model import AnyOf, Condition, Instrument, Scale
 
 UNSCORED_TYPES = ("free_text", "multiple_choice")
 

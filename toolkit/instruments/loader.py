@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ..datafile import read_yaml, validate
-from ..errors import DataFileError, InstrumentError, UnknownInstrumentError
-from .checks import check_instrument
-from .model import Instrument
+from toolkit.content.datafile import read_yaml, validate
+from toolkit.errors import DataFileError, InstrumentError, UnknownInstrumentError
+from toolkit.instruments.checks import check_instrument
+from toolkit.instruments.model import Instrument
 
 BUNDLED_DIR = Path(__file__).with_name("bundled")
 

@@ -1,6 +1,6 @@
 """The participant's widgets (a shell over the core): joining with consent, and questionnaire forms."""
 
-from .form import QuestionnaireForm
-from .join import JoinForm
+from toolkit.widgets.form import QuestionnaireForm
+from toolkit.widgets.join import JoinForm
 
 __all__ = ["JoinForm", "QuestionnaireForm"]

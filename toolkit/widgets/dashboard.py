@@ -1,4 +1,4 @@
-"""The facilitator's dashboard widget: a thin shell over ``toolkit.dashboard``.
+"""The facilitator's dashboard widget: a thin shell over ``toolkit.core.group``.
 
 ``Dashboard(store, k=5, language="en")`` reads the store, asks the core for protected views
 and shows them in six tabs: Attendance, Instruments, Before/after (group figures, fit for a
@@ -11,7 +11,7 @@ which reaches the kernel and calls :meth:`Dashboard.refresh`. No thread or task 
 in the kernel, so nothing outlives it, and a closed browser tab simply stops the ticks.
 
 Every text that came from data (codes, timepoints, rule ids, instrument and item wording) is
-HTML-escaped here; figures come from ``toolkit.charts``, which escapes its own labels.
+HTML-escaped here; figures come from ``toolkit.core.charts``, which escapes its own labels.
 
 ``open_dashboard`` is what the notebook calls: it finds the workshop's store (parameter, else
 ``$ATTUNE_STORE``, else the default) and, while that store is missing or empty, shows the
@@ -31,14 +31,14 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from .. import dashboard as core
-from ..charts import CONFIG
-from ..errors import AttuneError
-from ..i18n import DEFAULT_LANGUAGE, pick
-from ..instruments import load_instrument
-from ..privacy import DEFAULT_K, SmallGroup
-from ..store import ResponseStore
-from .style import style_widget
+from toolkit.core import group as core
+from toolkit.core.charts import CONFIG
+from toolkit.errors import AttuneError
+from toolkit.content.text import DEFAULT_LANGUAGE, pick
+from toolkit.instruments import load_instrument
+from toolkit.core.privacy import DEFAULT_K, SmallGroup
+from toolkit.store.sqlite import ResponseStore
+from toolkit.widgets.style import style_widget
 
 esc = html.escape
 
@@ -175,7 +175,7 @@ def ui(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
 
 
 def read_frames(store: ResponseStore, couple_instruments: Iterable[str] = core.COUPLE_INSTRUMENTS) -> dict:
-    """Everything ``toolkit.dashboard.build_views`` needs, read from ``store`` in one go."""
+    """Everything ``toolkit.core.group.build_views`` needs, read from ``store`` in one go."""
     participants = store.participants()
     answers = store.answers()
     submissions = store.submissions()
@@ -225,7 +225,7 @@ def find_example_data(data_dir: str | Path | None = None) -> Path | None:
 
 def example_store(data_dir: str | Path | None = None) -> ResponseStore:
     """An in-memory store holding the example cohort (written afresh if no ``data/`` folder is found)."""
-    from ..example_data import load_into_store, write_cohort
+    from toolkit.store.example_data import load_into_store, write_cohort
 
     store = ResponseStore(":memory:")
     folder = find_example_data(data_dir)
@@ -247,9 +247,9 @@ class StoreSource:
 
     def __init__(self, store_path: str | Path | None = None, use_example_data: bool = True,
                  data_dir: str | Path | None = None):
-        from ..session import resolve_store_path
+        from toolkit.settings import current_workshop, resolve_store_path
 
-        self.path = resolve_store_path(store_path)
+        self.path = resolve_store_path(store_path, current_workshop())
         self.use_example_data = use_example_data
         self.data_dir = data_dir
         self._live: ResponseStore | None = None
@@ -280,7 +280,7 @@ class StoreSource:
 
 def _shown(text: str, k: int, language: str) -> str:
     """privacy's English cell texts in the dashboard's language."""
-    from ..charts import _t
+    from toolkit.core.charts import _t
 
     if text == f"fewer than {k}":
         return html.unescape(_t("fewer_than", language, k=k))

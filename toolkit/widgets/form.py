@@ -15,12 +15,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import AttuneError
-from ..i18n import pick, ui
-from ..instruments import Instrument, load_instrument
-from .items import ItemControl
-from .join import JoinForm, is_saving
-from .style import style_widget
+from toolkit.errors import AttuneError
+from toolkit.content.text import pick, ui
+from toolkit.instruments import Instrument, load_instrument
+from toolkit.widgets.items import ItemControl
+from toolkit.widgets.join import JoinForm, is_saving
+from toolkit.widgets.style import style_widget
 
 
 class QuestionnaireForm(w.VBox):
@@ -174,8 +174,8 @@ class QuestionnaireForm(w.VBox):
 
     def submit(self) -> dict[str, Any]:
         """Score, check safety rules, record the submission and show the participant's own feedback."""
-        from ..feedback import personal_report
-        from .results import render_results
+        from toolkit.core.feedback import personal_report
+        from toolkit.widgets.results import render_results
 
         for item_id, pending in list(self._pending.items()):  # typed text not yet saved
             pending.cancel()

@@ -12,8 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..i18n import pick, ui
-from ..instruments.model import Instrument, Item, ResponseScale
+from toolkit.content.text import pick, ui
+from toolkit.instruments.model import Instrument, Item, ResponseScale
 
 
 class ItemControl:

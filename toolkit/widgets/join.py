@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from ..errors import AttuneError
-from ..i18n import ui
-from ..pseudonyms import is_valid_code, new_code, normalise_code
-from .style import style_widget
+from toolkit.errors import AttuneError
+from toolkit.content.text import ui
+from toolkit.core.pseudonyms import is_valid_code, new_code, normalise_code
+from toolkit.widgets.style import style_widget
 
 
 class JoinForm(w.VBox):
@@ -128,7 +128,7 @@ class JoinForm(w.VBox):
 
     def erase(self) -> int:
         """Erase every stored row about this code; the page keeps working without saving."""
-        from ..errors import UnknownParticipantError
+        from toolkit.errors import UnknownParticipantError
 
         t = lambda key, **kw: ui(key, self.language, **kw)  # noqa: E731
         removed = 0

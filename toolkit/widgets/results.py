@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from ..feedback import feedback_html
-from ..i18n import pick, ui
+from toolkit.core.feedback import feedback_html
+from toolkit.content.text import pick, ui
 
 if TYPE_CHECKING:
-    from .form import QuestionnaireForm
+    from toolkit.widgets.form import QuestionnaireForm
 
 
 def render_results(form: QuestionnaireForm, result: dict) -> list[w.Widget]:
@@ -102,7 +102,7 @@ def figure_output(figure) -> w.Output:
     """
     import json
 
-    from ..charts import CONFIG
+    from toolkit.core.charts import CONFIG
 
     spec = json.loads(figure.to_json())
     bundle = {"application/vnd.plotly.v1+json": {"data": spec.get("data", []), "layout": spec.get("layout", {}),

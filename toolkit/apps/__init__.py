@@ -1,0 +1,1 @@
+"""Processes: the ``attune`` command line, the participant and dashboard servers, checks, starters."""

@@ -1,0 +1,317 @@
+"""The ``attune`` command: a thin layer over the Python API.
+
+Every user mistake surfaces as an ``AttuneError`` with a message that names where it is;
+``main`` prints it and exits with the error's status (1 for an invalid data file, 2 for
+bad input), so a person never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from toolkit.errors import AttuneError, DataFileError, ResponseDataError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(func):
+        COMMANDS[name] = func
+        return func
+    return register
+
+
+# --- questionnaires -------------------------------------------------------------------------
+
+@command("list")
+def cmd_list(args: argparse.Namespace) -> int:
+    from toolkit.instruments import bundled_ids, load_instrument
+
+    rows = []
+    for ident in bundled_ids():
+        inst = load_instrument(ident)
+        rows.append((inst.id, inst.title["en"], str(len(inst.items)), inst.kind, inst.licence.commercial_use))
+    header = ("id", "title", "items", "kind", "commercial use")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+@command("show")
+def cmd_show(args: argparse.Namespace) -> int:
+    from toolkit.instruments import load_instrument
+    from toolkit.core.summary import describe_instrument
+
+    print(describe_instrument(load_instrument(args.instrument), language=args.lang))
+    return 0
+
+
+@command("validate")
+def cmd_validate(args: argparse.Namespace) -> int:
+    from toolkit.instruments import load_instrument_file
+
+    failed = 0
+    for path in args.paths:
+        try:
+            inst = load_instrument_file(path)
+        except DataFileError as exc:
+            failed += 1
+            print(exc, file=sys.stderr)
+        else:
+            print(f"{path}: ok ({inst.id}, {len(inst.items)} items, {len(inst.scales)} scales)")
+    return 1 if failed else 0
+
+
+@command("score")
+def cmd_score(args: argparse.Namespace) -> int:
+    from toolkit.instruments import load_instrument
+    from toolkit.apps.responses import read_responses_csv
+    from toolkit.core.scoring import score
+
+    inst = load_instrument(args.instrument)
+    responses = read_responses_csv(args.responses)
+    result = score(inst, responses, source=args.responses, line_offset=2)
+    if args.output:
+        result.to_csv(args.output, index=False, float_format="%.10g")
+    else:
+        result.to_csv(sys.stdout, index=False, float_format="%.10g")
+    return 0
+
+
+# --- the workshop ---------------------------------------------------------------------------
+
+DEFAULT_NOTEBOOKS = Path("notebooks")
+
+
+def _session_notebooks(folder: Path) -> list[Path]:
+    """Participant notebooks: the numbered sessions (never the dashboard or trainer material)."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    from toolkit.apps.server import ServerPlan, lan_address, qr_text, serve
+    from toolkit.settings import resolve_language, resolve_locale, resolve_store_path
+
+    ws = _workshop(args)
+    if args.notebooks:
+        notebooks = _session_notebooks(Path(args.notebooks))
+    else:
+        notebooks = ws.notebooks if ws else _session_notebooks(DEFAULT_NOTEBOOKS)
+    store = resolve_store_path(args.store, ws)
+    plan = ServerPlan(notebooks=notebooks, store=store, host=args.host or lan_address(), port=args.port,
+                      locale=resolve_locale(args.locale, ws), language=resolve_language(args.lang, ws),
+                      pool_size=args.pool_size)
+    if ws:
+        os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())  # kernels read k and texts from it
+    if args.token:
+        plan.token = args.token
+    dashboard = None
+
+    def ready(plan, root):
+        nonlocal dashboard
+        print(f"Participants join at:\n  {plan.url}\n")
+        print(qr_text(plan.url))
+        print(f"Projector page with this QR code: {root / 'join.html'}")
+        print(f"Answers are stored in {plan.store}")
+        if args.with_dashboard:
+            from toolkit.apps.dashboard_server import start_dashboard
+
+            dashboard = start_dashboard(plan.store, Path(args.notebooks or DEFAULT_NOTEBOOKS),
+                                        open_browser=not args.no_browser)
+            print(f"Facilitator dashboard (this computer only):\n  {dashboard.url}")
+        print("Press Ctrl-C to stop; answers already saved stay in the store.")
+
+    try:
+        return serve(plan, on_ready=ready)
+    finally:
+        if dashboard is not None:
+            dashboard.stop()
+
+
+def _workshop(args: argparse.Namespace):
+    """The workshop file named by --workshop, else ./workshop.yaml when there is one, else None."""
+    from toolkit.settings import load_workshop
+
+    if args.workshop:
+        return load_workshop(args.workshop)
+    return load_workshop(Path("workshop.yaml")) if Path("workshop.yaml").is_file() else None
+
+
+@command("dashboard")
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from toolkit.apps.dashboard_server import start_dashboard
+    from toolkit.settings import resolve_store_path
+
+    ws = _workshop(args)
+    store = resolve_store_path(args.store, ws)
+    if ws:
+        os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())
+    handle = start_dashboard(store, Path(args.notebooks), open_browser=not args.no_browser)
+    print(f"Facilitator dashboard (this computer only):\n  {handle.url}\nPress Ctrl-C to stop.")
+    return handle.wait()
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from toolkit.store.export import export_store
+
+    written = export_store(args.store, args.out, keep_codes=args.keep_codes, include_text=args.include_text)
+    for path in written:
+        print(path)
+    return 0
+
+
+@command("erase")
+def cmd_erase(args: argparse.Namespace) -> int:
+    from toolkit.store.sqlite import ResponseStore, open_existing
+
+    with open_existing(args.store) as store:
+        removed = store.erase(args.code)
+    print(f"erased {removed} rows about {args.code}")
+    return 0
+
+
+@command("example-data")
+def cmd_example_data(args: argparse.Namespace) -> int:
+    from toolkit.store.example_data import write_cohort
+
+    for path in write_cohort(Path(args.out), seed=args.seed):
+        print(path)
+    return 0
+
+
+# --- adapting a workshop -------------------------------------------------------------------
+
+@command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    from toolkit.apps.check import check_workshop
+
+    report = check_workshop(args.workshop, run=not args.no_run, progress=lambda msg: print(msg, file=sys.stderr))
+    print(report)
+    return report.exit_code
+
+
+@command("new")
+def cmd_new(args: argparse.Namespace) -> int:
+    from toolkit.apps.scaffold import new_instrument, new_workshop
+
+    if args.what == "workshop":
+        for path in new_workshop(args.folder):
+            print(path)
+        print(f"Next: edit {Path(args.folder) / 'workshop.yaml'}, then run "
+              f"attune check {Path(args.folder) / 'workshop.yaml'}", file=sys.stderr)
+    else:
+        path = new_instrument(args.id, args.out, force=args.force)
+        print(path)
+        print(f"Next: write your statements in {path}, then run attune validate {path}", file=sys.stderr)
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attune",
+        description="Attune: questionnaires, scoring and privacy for relationship psychoeducation workshops.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=textwrap.dedent("""\
+            examples:
+              attune list
+              attune show ecr_rs
+              attune validate my_checklist.yaml
+              attune score who5 answers.csv -o scores.csv"""),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    sub.add_parser("list", help="list the bundled questionnaires and checklists")
+
+    p = sub.add_parser("show", help="show an instrument's items and scoring rules")
+    p.add_argument("instrument", help="a bundled id (see 'attune list') or a YAML path")
+    p.add_argument("--lang", default="en", help="language of the texts (default: en)")
+
+    p = sub.add_parser("validate", help="check instrument files; one 'path:line: message' per problem")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    p = sub.add_parser("score", help="score a CSV of answers (one row per respondent, one column per item)")
+    p.add_argument("instrument", help="a bundled id or a YAML path")
+    p.add_argument("responses", help="CSV file: optional 'participant' column, one column per item")
+    p.add_argument("-o", "--output", help="write the scores here instead of to standard output")
+
+    p = sub.add_parser("serve", help="start the participant web app (Voilà) for phones and laptops in the room")
+    p.add_argument("--host", help="address to listen on (default: this machine's LAN address; 127.0.0.1 keeps it local)")
+    p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
+    p.add_argument("--token", help="workshop token participants need (default: a new random one)")
+    p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present); "
+                                      "the options below override what it says")
+    p.add_argument("--locale", help="locale for crisis resources, e.g. en-GB, es-ES (default: the workshop's)")
+    p.add_argument("--lang", help="language of the participant pages (default: the workshop's, else en)")
+    p.add_argument("--notebooks", help="folder of session notebooks (default: the workshop's sessions)")
+    p.add_argument("--pool-size", type=int, default=2, help="preheated kernels per notebook (default: 2)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--with-dashboard", action="store_true", help="also start the facilitator dashboard")
+
+    p = sub.add_parser("dashboard", help="open the facilitator dashboard in JupyterLab (this computer only)")
+    p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present)")
+    p.add_argument("--store", help="the response store (default: the workshop's, $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
+    p.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder holding facilitator_dashboard.ipynb")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+    p = sub.add_parser("export", help="export consented answers, scores and a codebook as CSV")
+    p.add_argument("--store", required=True, help="the response store")
+    p.add_argument("--out", required=True, help="folder to write answers.csv, scores.csv, codebook.csv")
+    p.add_argument("--keep-codes", action="store_true", help="keep participant codes (default: random export ids)")
+    p.add_argument("--include-text", action="store_true", help="include free-text answers (default: left out)")
+
+    p = sub.add_parser("erase", help="erase every row about one participant code")
+    p.add_argument("--store", required=True, help="the response store")
+    p.add_argument("code", help="the participant's code, e.g. amber-fox-42")
+
+    p = sub.add_parser("example-data", help="write the synthetic example cohort (same seed, same files)")
+    p.add_argument("--out", default="data", help="folder to write to (default: data)")
+    p.add_argument("--seed", type=int, default=20261126, help="random seed (default: 20261126)")
+
+    # adapting a workshop
+    p = sub.add_parser("check", help="check a workshop: its file, instruments, translations and notebooks")
+    p.add_argument("workshop", nargs="?", default="workshop.yaml",
+                   help="the workshop file, or its folder (default: workshop.yaml)")
+    p.add_argument("--no-run", action="store_true", help="do not run the notebooks (faster)")
+
+    p = sub.add_parser("new", help="write a starter workshop or instrument to edit")
+    new = p.add_subparsers(dest="what", metavar="WHAT")
+    new.required = True
+    w = new.add_parser("workshop", help="a workshop folder: workshop.yaml, the session notebooks, a README")
+    w.add_argument("folder", metavar="DIR", help="a new or empty folder")
+    i = new.add_parser("instrument", help="a commented reflection checklist that passes 'attune validate'")
+    i.add_argument("id", metavar="ID", help="its id: lower-case letters, digits and _, e.g. couple_checklist")
+    i.add_argument("--out", help="file or folder to write to (default: ID.yaml in the current folder)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except AttuneError as exc:
+        print(f"attune {args.command}: {exc}" if not isinstance(exc, DataFileError) else str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
