@@ -39,8 +39,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from toolkit import scoring  # noqa: E402
-from toolkit.instruments import load_instrument  # noqa: E402
 from toolkit.core.scoring import score  # noqa: E402
+from toolkit.instruments import load_instrument  # noqa: E402
 
 INSTRUMENT = HERE / "bench36.yaml"
 R_SCRIPT = HERE / "score_bench.R"
@@ -139,7 +139,8 @@ def machine_facts() -> dict[str, str]:
         pass
     mem = ""
     try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")).split()[1])
         mem = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass

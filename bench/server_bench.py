@@ -89,7 +89,7 @@ def machine() -> dict:
         "versions": ", ".join(f"{p} {md.version(p)}" for p in ("voila", "ipywidgets", "ipykernel", "jupyter_server",
                                                                "playwright")),
         "chromium": chromium,
-        "load": "load average %.1f / %.1f / %.1f (1/5/15 min) at the start" % os.getloadavg(),
+        "load": "load average {:.1f} / {:.1f} / {:.1f} (1/5/15 min) at the start".format(*os.getloadavg()),
     }
 
 
@@ -197,7 +197,9 @@ def browser_answers(person: h.Participant, code: str) -> tuple[list[float], list
             before = watch.stamp(f"ecr_rs_{number}")
             started = time.perf_counter()
             changed = {}
-            poller = threading.Thread(target=lambda: changed.setdefault("at", watch.wait_changed(f"ecr_rs_{number}", before)))
+            def poll(changed=changed, column=f"ecr_rs_{number}", before=before):
+                changed.setdefault("at", watch.wait_changed(column, before))
+            poller = threading.Thread(target=poll)
             poller.start()  # watching before the tap, so the row cannot slip in unseen
             radio.check()
             poller.join()
@@ -289,7 +291,7 @@ def mem_summary(rows: list[dict]) -> str:
 # -- the runs --------------------------------------------------------------------------------
 
 def run(args) -> dict:
-    results: dict = {"machine": machine(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    results: dict = {"machine": machine(), "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     print(results["machine"])
     results["import"] = import_times(args.import_runs)
     print("import", {k: summary(v) for k, v in results["import"].items()})
@@ -409,7 +411,8 @@ def report(r: dict, args) -> str:
         "browser-test notebooks (join + the 9-item ECR-RS), drives Debian's Chromium headless at 360 x 740 through "
         "Playwright, and for the room plays 40 participants over Voilà's kernel websocket (the same messages the "
         "page sends). *Usable* = from navigation start to the first item's options drawn by the live widget "
-        "manager. *Stored* = from the tap on an option (the click event in the page, on the machine clock) to its row seen in the SQLite store (the bench polls the store "
+        "manager. *Stored* = from the tap on an option (the click event in the page, on the machine clock) to its row "
+        "seen in the SQLite store (the bench polls the store "
         "every 2 ms, read-only). *Feedback* = from the tap on \"See my results\" to the results heading shown. "
         "Memory is per kernel process (psutil): RSS counts shared libraries in every process, PSS shares them out, "
         "USS is what the kernel alone holds.",

@@ -81,7 +81,8 @@ EXPECTED_ITEMS = {
     ],
     # instruments.md 3 "Items, response options and values"; every item positively keyed
     "csi4": [
-        ("csi4_1", "Please indicate the degree of happiness, all things considered, of your relationship.", False, CSI4_HAPPINESS),
+        ("csi4_1", "Please indicate the degree of happiness, all things considered, of your relationship.", False,
+         CSI4_HAPPINESS),
         ("csi4_2", "I have a warm and comfortable relationship with my partner", False, CSI4_TRUE),
         ("csi4_3", "How rewarding is your relationship with your partner?", False, CSI4_EXTENT),
         ("csi4_4", "In general, how satisfied are you with your relationship?", False, CSI4_EXTENT),
@@ -128,7 +129,8 @@ EXPECTED_SCALES = {
         "resilience": (["brs_1", "brs_2", "brs_3", "brs_4", "brs_5", "brs_6"], "mean", 1, True),
     },
     "ecr_rs": {
-        "avoidance": (["ecr_rs_1", "ecr_rs_2", "ecr_rs_3", "ecr_rs_4", "ecr_rs_5", "ecr_rs_6"], "mean", 1, None),  # a position, neither better nor worse
+        # a position, neither better nor worse
+        "avoidance": (["ecr_rs_1", "ecr_rs_2", "ecr_rs_3", "ecr_rs_4", "ecr_rs_5", "ecr_rs_6"], "mean", 1, None),
         "anxiety": (["ecr_rs_7", "ecr_rs_8", "ecr_rs_9"], "mean", 1, None),
     },
 }
@@ -329,7 +331,7 @@ def test_band_ids_and_bounds_match_the_reference(instrument_id, scale_id):
     actual = [(b.id, b.min, b.max, b.min_inclusive, b.max_inclusive) for b in scale.bands]
     expected = EXPECTED_BANDS[(instrument_id, scale_id)]
     assert [row[0] for row in actual] == [row[0] for row in expected]
-    for got, want in zip(actual, expected):
+    for got, want in zip(actual, expected, strict=False):
         assert got[3:] == want[3:], got[0]
         assert math.isclose(got[1], want[1]) and math.isclose(got[2], want[2]), got[0]
 

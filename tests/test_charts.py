@@ -14,9 +14,17 @@ import plotly.graph_objects as go
 import pytest
 
 from toolkit.core import charts
+from toolkit.core.charts import (
+    PALETTE,
+    attachment_plane,
+    band_distribution_chart,
+    change_chart,
+    item_means_chart,
+    personal_chart,
+    score_against_bands,
+    small_group_figure,
+)
 from toolkit.instruments import load_instrument
-from toolkit.core.charts import (PALETTE, attachment_plane, band_distribution_chart, change_chart, item_means_chart,
-                            personal_chart, score_against_bands, small_group_figure)
 
 XSS = "<img src=x onerror=alert(1)>"
 OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
@@ -191,7 +199,7 @@ def test_a_cell_hidden_to_protect_another_is_marked_hidden_not_fewer_than_k():
     table = suppressed_table()
     table.loc["mild", "note"] = "hidden"
     fig = band_distribution_chart(table, "phq4", "total", 5)
-    marked = {x: t for trace in bars(fig)[1:] for x, t in zip(trace.x, trace.text)}
+    marked = {x: t for trace in bars(fig)[1:] for x, t in zip(trace.x, trace.text, strict=False)}
     assert marked == {"Some distress lately": "hidden", "A lot of distress lately": "fewer than 5"}
 
 

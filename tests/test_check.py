@@ -17,8 +17,8 @@ import yaml
 
 from toolkit.apps.check import Finding, Report, check_workshop, nbval_findings, run_notebooks, untranslated
 from toolkit.apps.cli import main
-from toolkit.content.datafile import read_yaml
 from toolkit.apps.scaffold import new_instrument
+from toolkit.content.datafile import read_yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from toolkit.core import group as core
-from toolkit.store.example_data import load_into_store
-from toolkit.instruments import load_instrument_file
 from toolkit.core.privacy import Distribution, SmallGroup
+from toolkit.instruments import load_instrument_file
+from toolkit.store.example_data import load_into_store
 from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import dashboard as shell
 
@@ -75,7 +75,7 @@ def bar_points(fig) -> list[dict]:
             continue
         n = len(trace.get("x", []))
         for i in range(n):
-            def at(key):
+            def at(key, trace=trace, i=i):
                 value = trace.get(key)
                 return value[i] if isinstance(value, (list, tuple)) else value
             points.append({"x": at("x"), "y": at("y"), "text": at("text"), "hover": at("hovertext")})
@@ -454,7 +454,8 @@ def test_careless_indices_follow_their_definitions():
     assert out.loc["d", "items"] == 4 and out.loc["d", "long_string"] == 2  # a skip ends a run
     assert not out.loc["d", "long_string_flag"]
     # yes/no checklists give honest runs of "no": no index is computed for them
-    checklist = pd.DataFrame([{"participant": "a", "timepoint": "pre", **{i: 0 for i in core.load_instrument("eu_signs").item_ids}}])
+    items = core.load_instrument("eu_signs").item_ids
+    checklist = pd.DataFrame([{"participant": "a", "timepoint": "pre", **{i: 0 for i in items}}])
     assert not core.careless_indices(checklist, "eu_signs")["flagged"].any()
 
 

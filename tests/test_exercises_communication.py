@@ -11,16 +11,21 @@ import ipywidgets as w
 import pytest
 import yaml
 
-from toolkit.widgets.exercises import (EmotionExplorer, GroundingExercise, IStatementBuilder, SpeakerListenerCard,
-                               compose_i_statement)
-from toolkit.widgets.exercises.emotions import CONTENT_DIR, emotions_content, feeling_words, name_back
-from toolkit.widgets.exercises.grounding import breathing_counts, grounding_content
-from toolkit.widgets.exercises.i_statement import i_statement_content, i_statement_hints
-from toolkit.widgets.exercises.speaker_listener import speaker_listener_content
 from toolkit.instruments import load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
 from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import JoinForm
+from toolkit.widgets.exercises import (
+    EmotionExplorer,
+    GroundingExercise,
+    IStatementBuilder,
+    SpeakerListenerCard,
+    compose_i_statement,
+)
+from toolkit.widgets.exercises.emotions import CONTENT_DIR, emotions_content, feeling_words, name_back
+from toolkit.widgets.exercises.grounding import breathing_counts, grounding_content
+from toolkit.widgets.exercises.i_statement import i_statement_content, i_statement_hints
+from toolkit.widgets.exercises.speaker_listener import speaker_listener_content
 
 XSS = "<img src=x onerror=alert(1)>"
 CODE = "amber-fox-42"

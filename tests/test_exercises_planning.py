@@ -425,8 +425,8 @@ def test_takehome_widget_with_nothing_to_show_says_so(store):
 
 
 def test_page_copy_replaces_the_saved_copy():
-    from toolkit.widgets.exercises.takehome_widget import merge_entries
     from toolkit.render.takehome import Entry
+    from toolkit.widgets.exercises.takehome_widget import merge_entries
 
     plan = load_instrument("action_plan")
     saved = [Entry(plan, {"next_step": "old"}, "session6")]

@@ -18,7 +18,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -148,7 +147,7 @@ def test_markdown_twin_is_in_sync(name):
     assert nb.metadata.get("jupytext", {}).get("formats") == "ipynb,md:myst"
     twin = jupytext.read(NOTEBOOKS / f"{name}.md")
     assert len(twin.cells) == len(nb.cells), "same number of cells"
-    for n, (a, b) in enumerate(zip(nb.cells, twin.cells), start=1):
+    for n, (a, b) in enumerate(zip(nb.cells, twin.cells, strict=False), start=1):
         assert a.cell_type == b.cell_type, f"cell {n}: type"
         assert a.source == b.source, f"cell {n}: source differs; run jupytext --sync notebooks/{name}.ipynb"
         assert tags(a) == tags(b), f"cell {n}: tags"

@@ -8,7 +8,6 @@ hidden cell can be worked out, whatever the code did.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -17,9 +16,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from toolkit.errors import ResponseDataError
-from toolkit.instruments import load_instrument
-from toolkit.instruments.model import Norms
 from toolkit.core.privacy import (
     DEFAULT_K,
     FEWER_THAN_K,
@@ -34,6 +30,9 @@ from toolkit.core.privacy import (
     suppress_counts,
     suppress_table,
 )
+from toolkit.errors import ResponseDataError
+from toolkit.instruments import load_instrument
+from toolkit.instruments.model import Norms
 
 NA = pd.NA
 
@@ -238,7 +237,7 @@ def test_no_hidden_cell_of_a_two_way_table_can_be_worked_out(cells):
     result = suppress_table(table)
     labels, lines = lines_of(table, result)
     possible = onlooker(labels, lines, DEFAULT_K)
-    for (row, column), values in list(possible.items()):
+    for row, column in list(possible):
         if row != "total" and table[column].sum() == 0:
             del possible[(row, column)]  # a group of nobody: its cells are 0 for everyone to see
     assert_nothing_given_away(possible, labels, DEFAULT_K)

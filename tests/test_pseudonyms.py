@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from toolkit.errors import AttuneError
 from toolkit.core.pseudonyms import InvalidCodeError, is_valid_code, new_code, normalise_code, parse_code, words
+from toolkit.errors import AttuneError
 
 SHAPE = re.compile(r"^[a-z]+-[a-z]+-\d{2}$")
 

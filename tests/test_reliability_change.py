@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 from toolkit.core.change import mean_change, reliable_change, s_diff
-from toolkit.errors import ResponseDataError
 from toolkit.core.reliability import NegativeItemRestWarning, cronbach_alpha, item_rest_correlations
+from toolkit.errors import ResponseDataError
 
 ECR = [f"ecr_rs_{i}" for i in range(1, 10)]
 BRS = [f"brs_{i}" for i in range(1, 7)]
@@ -102,7 +102,7 @@ def test_an_unreversed_item_warns_with_negative_item_rest_correlation():
     with pytest.warns(NegativeItemRestWarning, match="item 'brs_2' of scale 'resilience'") as caught:
         table = item_rest_correlations("brs", brs_answers(unreversed_item_2=True), "resilience")
     assert len(caught) == 1  # only brs_2
-    r = dict(zip(table["item"], table["item_rest_r"]))
+    r = dict(zip(table["item"], table["item_rest_r"], strict=False))
     assert r["brs_2"] == pytest.approx(-1.0)  # keyed brs_2 = 6 - level; the rest sums to 5 x level
     assert all(r[i] > 0 for i in BRS if i != "brs_2")
 

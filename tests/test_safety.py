@@ -14,12 +14,20 @@ import pandas as pd
 import pytest
 
 from toolkit.core import safety
+from toolkit.core.safety import (
+    SafetyResult,
+    SafetyRuleError,
+    check_not_weaker,
+    crisis_resources,
+    effective_rules,
+    evaluate,
+    evaluate_one,
+    safety_message,
+)
+from toolkit.core.scoring import score
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import SafetyRule
-from toolkit.core.safety import (SafetyResult, SafetyRuleError, check_not_weaker, crisis_resources, effective_rules,
-                            evaluate, evaluate_one, safety_message)
-from toolkit.core.scoring import score
 
 PHQ4 = ["phq4_1", "phq4_2", "phq4_3", "phq4_4"]
 WHO5 = ["who5_1", "who5_2", "who5_3", "who5_4", "who5_5"]
@@ -33,7 +41,7 @@ def phq4(*rows) -> pd.DataFrame:
 
 def result(instrument: str, answers: pd.DataFrame) -> list[tuple[str, tuple[str, ...]]]:
     out = evaluate(instrument, answers, score(instrument, answers))
-    return list(zip(out["level"], out["rules"]))
+    return list(zip(out["level"], out["rules"], strict=False))
 
 
 # -- PHQ-4 --------------------------------------------------------------------------------
@@ -274,7 +282,7 @@ def test_every_unverified_entry_gets_a_verify_before_use_warning_naming_it():
     assert unverified  # the file ships every entry unverified
     notes = [w for w in info.warnings if w.startswith("Verify before use")]
     assert len(notes) == len(unverified)
-    for r, note in zip(unverified, notes):
+    for r, note in zip(unverified, notes, strict=False):
         assert r.name in note and r.checked_on.isoformat() in note
 
 

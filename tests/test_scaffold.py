@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from toolkit.apps.cli import main
+from toolkit.apps.scaffold import ScaffoldError, new_instrument, new_workshop
 from toolkit.errors import InstrumentError
 from toolkit.instruments import load_instrument_file
-from toolkit.apps.scaffold import ScaffoldError, new_instrument, new_workshop
 from toolkit.settings import load_workshop
 
 PROJECT = Path(__file__).resolve().parent.parent

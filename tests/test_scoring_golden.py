@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from toolkit.core.scoring import band_of, score
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import load_instrument
-from toolkit.core.scoring import band_of, score
 
 WHO5 = [f"who5_{i}" for i in range(1, 6)]
 PHQ4 = [f"phq4_{i}" for i in range(1, 5)]

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit.core import scoring
-from toolkit.instruments import MISSING_CODES, load_instrument
 from toolkit.core.scoring import score
+from toolkit.instruments import MISSING_CODES, load_instrument
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -85,7 +85,7 @@ def test_same_cells_as_the_english_notebook(name):
     assert es["metadata"]["jupytext"]["formats"] == "ipynb,md:myst"
     assert [(c["cell_type"], c.get("metadata", {})) for c in es["cells"]] == \
         [(c["cell_type"], c.get("metadata", {})) for c in en["cells"]]
-    for n, (cell_es, cell_en) in enumerate(zip(es["cells"], en["cells"]), 1):
+    for n, (cell_es, cell_en) in enumerate(zip(es["cells"], en["cells"], strict=False), 1):
         if cell_en["cell_type"] != "code":
             continue
         expected = source(cell_en)
@@ -106,7 +106,7 @@ def test_parameters_cell_sets_spanish(name):
 def test_prose_is_written_in_spanish(name):
     """Every markdown cell was translated: none is left as the English text."""
     es, en = load(spanish(name)), load(NOTEBOOKS / f"{PAIRS[name]}.ipynb")
-    for cell_es, cell_en in zip(es["cells"], en["cells"]):
+    for cell_es, cell_en in zip(es["cells"], en["cells"], strict=False):
         if cell_en["cell_type"] == "markdown":
             assert source(cell_es) != source(cell_en)
     assert es["cells"][0]["cell_type"] == "markdown" and source(es["cells"][0]).startswith("# ")
@@ -151,7 +151,8 @@ def test_facilitator_notes_are_tagged_and_stripped_for_participants(name):
 def test_no_phone_numbers_and_no_one_is_called_a_type(name):
     nb = load(spanish(name))
     text = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert not PHONE_LIKE.search(text), f"phone-like number {PHONE_LIKE.search(text).group()!r}: it belongs in crisis_resources.yaml"
+    found = PHONE_LIKE.search(text)
+    assert not found, f"phone-like number {found.group()!r}: it belongs in crisis_resources.yaml"
     assert not YOU_ARE_A_TYPE_ES.search(text)
 
 
@@ -247,8 +248,7 @@ def _strings(widget, seen=None):
         value = getattr(widget, attr, None)
         if isinstance(value, str) and value.strip():
             yield value
-    for option in getattr(widget, "_options_labels", ()) or ():
-        yield option
+    yield from getattr(widget, "_options_labels", ()) or ()
     for child in getattr(widget, "children", ()) or ():
         yield from _strings(child, seen)
 

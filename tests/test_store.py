@@ -128,7 +128,7 @@ def test_same_item_at_another_timepoint_is_a_separate_answer(store):
 def test_typed_missing_values_are_stored_and_read_back(store):
     store.register(A, storage_consent=True)
     store.record_answer(A, "who5", "who5_1", None)
-    for item, code in zip(WHO5_ITEMS[1:], MISSING_CODES):
+    for item, code in zip(WHO5_ITEMS[1:], MISSING_CODES, strict=False):
         store.record_answer(A, "who5", item, code)
     store.record_answer(A, "who5", "who5_5", 0)
 
@@ -145,7 +145,7 @@ def test_typed_missing_values_are_stored_and_read_back(store):
 def test_free_text_is_stored_verbatim_as_data(store, who5_with_extras):
     store.register(A, storage_consent=True)
     texts = ["<img src=x onerror=alert(1)>", "'); DROP TABLE answers; --", "  two\nlines, ünïcødé 🙂  "]
-    for timepoint, text in zip(["pre", "mid", "post"], texts):
+    for timepoint, text in zip(["pre", "mid", "post"], texts, strict=False):
         store.record_answer(A, who5_with_extras, "note", text, timepoint=timepoint)
         assert store.saved_answers(A, who5_with_extras, timepoint) == {"note": text}
     assert store.answers(A)["text"].tolist() == texts

@@ -13,9 +13,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from harness import (CHROMIUM, CHROMIUM_ARGS, DESKTOP, NOWHERE_PROXY, SCREENSHOTS, SESSION_01, STEP_TIMEOUT_MS,
-                     AttuneServer, Participant, workshop_folder)
+from harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    NOWHERE_PROXY,
+    SCREENSHOTS,
+    SESSION_01,
+    STEP_TIMEOUT_MS,
+    AttuneServer,
+    Participant,
+    workshop_folder,
+)
 
 
 @pytest.fixture(scope="session")

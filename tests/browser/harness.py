@@ -480,7 +480,7 @@ class ProtocolParticipant:
                 raise ProtocolError(f"{self.code}: timed out waiting for {what}")
             try:
                 await asyncio.wait_for(self._updates.get(), timeout=left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if self._reader.done():
                 self._reader.result()  # the connection closed: say why

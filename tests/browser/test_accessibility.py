@@ -16,10 +16,18 @@ import re
 import shutil
 
 import pytest
+from harness import (
+    ALL_TYPES,
+    CLOSENESS,
+    DESKTOP,
+    FREE_TEXT,
+    PHONE,
+    SESSION_NOTEBOOKS,
+    AttuneServer,
+    axe_check,
+    stored_answers,
+)
 from playwright.sync_api import expect
-
-from harness import (ALL_TYPES, CLOSENESS, DESKTOP, FREE_TEXT, PHONE, SESSION_NOTEBOOKS, AttuneServer, axe_check,
-                     stored_answers)
 
 pytestmark = [pytest.mark.browser]
 

@@ -16,10 +16,19 @@ from contextlib import closing
 
 import psutil
 import pytest
+from harness import (
+    CLOSENESS,
+    ECR_ITEMS,
+    PHONE,
+    AttuneServer,
+    ProtocolParticipant,
+    play_room,
+    progress_of,
+    run_async,
+    stored_answers,
+    workshop_folder,
+)
 from playwright.sync_api import expect
-
-from harness import (CLOSENESS, ECR_ITEMS, PHONE, AttuneServer, ProtocolParticipant, play_room, progress_of,
-                     run_async, stored_answers, workshop_folder)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

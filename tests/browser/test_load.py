@@ -17,9 +17,18 @@ import statistics
 from contextlib import closing
 
 import pytest
-
-from harness import (CLOSENESS, ECR_ITEMS, PHONE, REPO, AttuneServer, Background, play_room, progress_of,
-                     stored_answers, workshop_folder)
+from harness import (
+    CLOSENESS,
+    ECR_ITEMS,
+    PHONE,
+    REPO,
+    AttuneServer,
+    Background,
+    play_room,
+    progress_of,
+    stored_answers,
+    workshop_folder,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from harness import DESKTOP, ECR_ITEMS, PHONE, axe_check, progress_of, stored_answers
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser]
 

@@ -23,9 +23,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright.sync_api import expect
-
 from harness import CLOSENESS, FREE_TEXT, PHONE, RECOGNIZING, open_store, run_async, stored_answers
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser]
 

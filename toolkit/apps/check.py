@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from toolkit.apps.server import FACILITATOR_TAG, participant_notebook
 from toolkit.content.datafile import LocatedData, read_yaml
-from toolkit.errors import DataFileError, Problem
 from toolkit.content.text import CONTENT_DIR
+from toolkit.errors import DataFileError, Problem
 from toolkit.instruments import Instrument, bundled_ids, load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
-from toolkit.apps.server import FACILITATOR_TAG, participant_notebook
 from toolkit.settings import DEFAULT_K, ENV_STORE, LANGUAGE_PATTERN, Workshop, load_workshop
 
 Level = Literal["error", "warning"]
@@ -396,7 +396,7 @@ def nbval_findings(output: str, returncode: int, paths: list[Path]) -> list[Find
     body = text[:end.start()] if end else text
     parts = _FAILURE.split(body)
     out = []
-    for node, cell, detail in zip(parts[1::3], parts[2::3], parts[3::3]):
+    for node, cell, detail in zip(parts[1::3], parts[2::3], parts[3::3], strict=False):
         path = next((p for p in paths if p.as_posix() == node or p.as_posix().endswith("/" + node)), Path(node))
         last = next((ln.strip() for ln in reversed(detail.splitlines()) if ln.strip()), "failed")
         out.append(Finding("error", f"{_show(path)} (cell {_cell_number(path, int(cell))})",

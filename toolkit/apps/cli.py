@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from toolkit.errors import AttuneError, DataFileError, ResponseDataError
+from toolkit.errors import AttuneError, DataFileError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -39,14 +39,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     header = ("id", "title", "items", "kind", "commercial use")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
     return 0
 
 
 @command("show")
 def cmd_show(args: argparse.Namespace) -> int:
-    from toolkit.instruments import load_instrument
     from toolkit.core.summary import describe_instrument
+    from toolkit.instruments import load_instrument
 
     print(describe_instrument(load_instrument(args.instrument), language=args.lang))
     return 0
@@ -70,9 +70,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 @command("score")
 def cmd_score(args: argparse.Namespace) -> int:
-    from toolkit.instruments import load_instrument
     from toolkit.apps.responses import read_responses_csv
     from toolkit.core.scoring import score
+    from toolkit.instruments import load_instrument
 
     inst = load_instrument(args.instrument)
     responses = read_responses_csv(args.responses)
@@ -170,7 +170,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 @command("erase")
 def cmd_erase(args: argparse.Namespace) -> int:
-    from toolkit.store.sqlite import ResponseStore, open_existing
+    from toolkit.store.sqlite import open_existing
 
     with open_existing(args.store) as store:
         removed = store.erase(args.code)

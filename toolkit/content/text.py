@@ -9,6 +9,7 @@ missing in their language (``missing_translations``).
 from __future__ import annotations
 
 from functools import cache
+
 from toolkit.content import CONTENT_DIR
 
 DEFAULT_LANGUAGE = "en"

@@ -95,7 +95,7 @@ def score_against_bands(instrument: Instrument | str, scale_id: str, score: floa
         raise ValueError(f"score {value:g} is outside the range of {inst.id} {scale_id} ({low:g} to {high:g})")
     fig = go.Figure()
     edges = _band_edges(scale, low, high)
-    for b_i, (band, (start, end)) in enumerate(zip(scale.bands, edges)):
+    for b_i, (band, (start, end)) in enumerate(zip(scale.bands, edges, strict=False)):
         label = _esc(pick(band.label, language))
         hover = _t("band_range", language, label=label, low=_fmt(scale, band.min), high=_fmt(scale, band.max))
         fig.add_trace(go.Bar(
@@ -202,7 +202,7 @@ def band_distribution_chart(table, instrument: Instrument | str, scale_id: str, 
         colours.append(BAND_COLOURS[bands[key][0] % len(BAND_COLOURS)] if key in bands else NEUTRAL)
     fig = go.Figure()
     if shown:
-        labels, counts, texts = zip(*shown)
+        labels, counts, texts = zip(*shown, strict=False)
         fig.add_trace(go.Bar(
             x=list(labels), y=list(counts), text=list(texts), textposition="outside", marker_color=colours,
             hovertext=[_t("count_hover", language, label=lb, count=t) for lb, _, t in shown],
@@ -253,7 +253,7 @@ def item_means_chart(means_df, instrument: Instrument | str, language: str = DEF
     fig = go.Figure(go.Bar(
         x=[low if m is None else m for m in means], y=labels, orientation="h", text=texts,
         textposition="outside", marker_color=PALETTE["blue"], showlegend=False,
-        hovertext=[f"{lb}: {t}" for lb, t in zip(labels, texts)], hovertemplate="%{hovertext}<extra></extra>"))
+        hovertext=[f"{lb}: {t}" for lb, t in zip(labels, texts, strict=False)], hovertemplate="%{hovertext}<extra></extra>"))
     projector_layout(fig, _t("item_title", language), height=160 + 80 * max(len(items), 1))
     fig.update_xaxes(title=_t("item_axis", language, low=f"{low:g}", high=f"{high:g}"),
                      range=[low, high + (high - low) * 0.25])
@@ -408,10 +408,10 @@ def _score_range(inst: Instrument, scale: Scale) -> tuple[float, float]:
 def _band_edges(scale: Scale, low: float, high: float) -> list[tuple[float, float]]:
     """Segments that touch: a gap between bands (2 | 3 on a whole-number scale) is split in the middle."""
     bands = scale.bands
-    cuts = [(a.max + b.min) / 2 for a, b in zip(bands, bands[1:])]
+    cuts = [(a.max + b.min) / 2 for a, b in zip(bands, bands[1:], strict=False)]
     starts = [low] + cuts
     ends = cuts + [high]
-    return list(zip(starts, ends))
+    return list(zip(starts, ends, strict=False))
 
 
 def _label_of(key, bands: dict, language: str) -> str:

@@ -69,8 +69,7 @@ def personal_report(inst: Instrument, answers: dict, *, language: str = "en", lo
     """
     import pandas as pd
 
-    from toolkit.core import charts
-    from toolkit.core import safety
+    from toolkit.core import charts, safety
     from toolkit.core.scoring import score
 
     scored_ids = [i.id for i in inst.scored_items]

@@ -44,16 +44,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from toolkit.core import charts
-from toolkit.core import privacy
-from toolkit.core.change import Z_95, s_diff
-from toolkit.errors import ResponseDataError
 from toolkit.content.text import DEFAULT_LANGUAGE, pick
+from toolkit.core import charts, privacy
+from toolkit.core.change import Z_95, s_diff
+from toolkit.core.privacy import DEFAULT_K, ChangeSummary, Distribution, SmallGroup
+from toolkit.core.scoring import score
+from toolkit.errors import ResponseDataError
 from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
 from toolkit.instruments.checks import possible_scores
 from toolkit.instruments.model import LEVEL_ORDER, AnyOf, Condition, Scale
-from toolkit.core.privacy import DEFAULT_K, ChangeSummary, Distribution, SmallGroup
-from toolkit.core.scoring import score
 
 STATUSES = ("not_started", "in_progress", "completed")
 #: Shown item means are read to two decimals (the table); the chart rounds further.
@@ -132,7 +131,7 @@ class Attendance:
         if self.forms.empty:
             return pd.DataFrame(columns=list(STATUSES))
         table = self.forms.pivot(index=["instrument", "timepoint"], columns="status", values="shown")
-        order = list(dict.fromkeys(zip(self.forms["instrument"], self.forms["timepoint"])))
+        order = list(dict.fromkeys(zip(self.forms["instrument"], self.forms["timepoint"], strict=False)))
         return table.reindex(pd.MultiIndex.from_tuples(order, names=["instrument", "timepoint"]))[list(STATUSES)]
 
 
@@ -353,8 +352,8 @@ def combination_reveals(table: pd.DataFrame, n: int, cell_ranges: list[tuple[flo
     shown_low = sum(int(c) * cell_ranges[i][0] for i, c in enumerate(counts) if i not in hidden)
     shown_high = sum(int(c) * cell_ranges[i][1] for i, c in enumerate(counts) if i not in hidden)
     fitting = [o for o in options
-               if shown_low + sum(v * cell_ranges[i][0] for v, i in zip(o, hidden)) <= high_total + 1e-9
-               and shown_high + sum(v * cell_ranges[i][1] for v, i in zip(o, hidden)) >= low_total - 1e-9]
+               if shown_low + sum(v * cell_ranges[i][0] for v, i in zip(o, hidden, strict=False)) <= high_total + 1e-9
+               and shown_high + sum(v * cell_ranges[i][1] for v, i in zip(o, hidden, strict=False)) >= low_total - 1e-9]
     if not fitting:
         return True
 
@@ -366,7 +365,7 @@ def combination_reveals(table: pd.DataFrame, n: int, cell_ranges: list[tuple[flo
         return out
 
     before, after = exposed(options), exposed(fitting)
-    return any(a and not b for a, b in zip(after, before))
+    return any(a and not b for a, b in zip(after, before, strict=False))
 
 
 def _cell_ranges(inst: Instrument, view: ScaleView) -> list[tuple[float, float]] | None:
@@ -689,7 +688,7 @@ def checkin_list(checkins: pd.DataFrame, participants: pd.DataFrame | None = Non
     for code, group in flags.groupby("code", sort=False):
         levels = [str(level) for level in group["level"]]
         rules = sorted({str(r) for rs in group["rules"] for r in (rs if isinstance(rs, (list, tuple)) else [rs])})
-        forms = list(dict.fromkeys(f"{i} ({t})" for i, t in zip(group["instrument"], group["timepoint"])))
+        forms = list(dict.fromkeys(f"{i} ({t})" for i, t in zip(group["instrument"], group["timepoint"], strict=False)))
         rows.append({"code": code, "level": max(levels, key=lambda lv: LEVEL_ORDER.get(lv, 0)),
                      "flags": int(len(group)), "forms": forms, "rules": rules,
                      "last_flagged": str(group["flagged_at"].max())})
@@ -740,7 +739,7 @@ def careless_indices(wide: pd.DataFrame, instrument: Instrument | str) -> pd.Dat
     rows = []
     for _, row in wide.iterrows():
         values = [_number(row.get(i.id)) for i in rated]
-        answered = [(i, v) for i, v in zip(rated, values) if v is not None]
+        answered = [(i, v) for i, v in zip(rated, values, strict=False) if v is not None]
         entry = {"participant": row.get("participant"), "timepoint": row.get("timepoint"), "instrument": inst.id,
                  "items": len(answered), "long_string": math.nan, "irv": math.nan,
                  "long_string_flag": False, "low_irv_flag": False}
@@ -757,7 +756,7 @@ def careless_indices(wide: pd.DataFrame, instrument: Instrument | str) -> pd.Dat
             entry["long_string_flag"] = longest >= LONG_STRING_MIN and longest == len(answered) == len(rated)
             keyed_both_ways = {i.reverse for i, _ in answered} == {True, False}
             middle = [(inst.response_scale_of(i).min + inst.response_scale_of(i).max) / 2 for i, _ in answered]
-            off_middle = any(v != m for (_, v), m in zip(answered, middle))
+            off_middle = any(v != m for (_, v), m in zip(answered, middle, strict=False))
             entry["low_irv_flag"] = irv == 0 and keyed_both_ways and off_middle
         entry["flagged"] = entry["long_string_flag"] or entry["low_irv_flag"]
         rows.append(entry)
@@ -885,7 +884,7 @@ def build_views(frames: Mapping, k: int = DEFAULT_K, *, pre: str = "pre", post: 
         for (inst_id, timepoint), frame in wide.items():
             if load_instrument(inst_id).scored_items:  # exercises with free text only: progress, no figures
                 instruments[(inst_id, timepoint)] = instrument_views(frame, inst_id, k, timepoint)
-    for (inst_id, timepoint), frame in wide.items():
+    for (inst_id, _timepoint), frame in wide.items():
         careless.append(careless_indices(frame, inst_id))
     changes = {}
     if not att.small:

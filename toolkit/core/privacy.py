@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit.core.change import CATEGORIES, mean_change, reliable_change
+from toolkit.core.scoring import _to_matrix, band_of, plan_for, score
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import Instrument, load_instrument
-from toolkit.core.scoring import _to_matrix, band_of, plan_for, score
 
 DEFAULT_K = 5
 
@@ -215,7 +215,7 @@ def _range_of(j: int, a_eq: np.ndarray, b_eq: np.ndarray, lb: np.ndarray, ub: np
         return max(lb[j], ends[0]), min(ub[j], ends[1])
     from scipy.optimize import linprog
 
-    bounds = list(zip(lb, [None if np.isinf(u) else u for u in ub]))
+    bounds = list(zip(lb, [None if np.isinf(u) else u for u in ub], strict=False))
     objective = np.zeros(a_eq.shape[1])
     objective[j] = 1
     low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")

@@ -15,7 +15,6 @@ import re
 import secrets
 from collections.abc import Collection
 from functools import cache
-from pathlib import Path
 from typing import Protocol
 
 import yaml

@@ -13,9 +13,9 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from toolkit.core.scoring import _check_columns, _to_matrix, plan_for
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import Instrument, load_instrument
-from toolkit.core.scoring import _check_columns, _to_matrix, plan_for
 
 
 class NegativeItemRestWarning(UserWarning):

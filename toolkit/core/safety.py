@@ -30,8 +30,8 @@ import pandas as pd
 from pydantic import Field
 
 from toolkit.content.datafile import read_yaml, validate
-from toolkit.errors import AttuneError, Problem, ResponseDataError
 from toolkit.content.text import CONTENT_DIR, DEFAULT_LANGUAGE, pick
+from toolkit.errors import AttuneError, Problem, ResponseDataError
 from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
 from toolkit.instruments.model import LEVEL_ORDER, AnyOf, Condition, Id, SafetyRule, Strict, Text
 

@@ -59,7 +59,7 @@ def plan_for(inst: Instrument) -> ScoringPlan:
         hi = np.array([v.max() for v in values])
         integer = np.array([
             bool(np.all(v == np.round(v))) and len(v) == hi_ - lo_ + 1
-            for v, lo_, hi_ in zip(values, lo, hi)
+            for v, lo_, hi_ in zip(values, lo, hi, strict=False)
         ])
         ids = [i.id for i in items]
         membership = np.zeros((len(items), len(inst.scales)))
@@ -151,7 +151,7 @@ def _score_chunk(chunk: np.ndarray, start: int, plan: ScoringPlan, sums: np.ndar
     if plan.all_integer:
         off_grid = not np.array_equal(block, np.rint(block))
     else:
-        off_grid = not all(np.isin(row, allowed).all() for row, allowed in zip(block, plan.allowed))
+        off_grid = not all(np.isin(row, allowed).all() for row, allowed in zip(block, plan.allowed, strict=False))
     if plan.reverse.size:
         block[plan.reverse] = plan.key_offset[:, None] - block[plan.reverse]
     block *= answered  # unanswered cells add nothing

@@ -49,7 +49,8 @@ def _response_scales(inst: Instrument, src: LocatedData) -> list[Problem]:
         if rs.slider is not None:
             lo, hi, step = rs.slider
             if not (hi > lo and step > 0):
-                out.append(src.problem(loc + ("slider",), f"slider of {rs.id!r} must be [min, max, step] with max > min and step > 0"))
+                out.append(src.problem(loc + ("slider",),
+                                       f"slider of {rs.id!r} must be [min, max, step] with max > min and step > 0"))
         values = [o.value for o in rs.options]
         for o_i, value in enumerate(values):
             if values.index(value) != o_i:
@@ -183,7 +184,7 @@ def possible_scores(inst: Instrument, scale: Scale) -> list[float]:
 def _bands(inst: Instrument, scale: Scale, loc: tuple, src: LocatedData) -> list[Problem]:
     out = []
     ordered = sorted(enumerate(scale.bands), key=lambda ib: (ib[1].min, not ib[1].min_inclusive))
-    for (_, a), (b_i, b) in zip(ordered, ordered[1:]):
+    for (_, a), (b_i, b) in zip(ordered, ordered[1:], strict=False):
         if b.min < a.max or (b.min == a.max and a.max_inclusive and b.min_inclusive):
             out.append(src.problem(loc + ("bands", b_i), f"bands {a.id!r} and {b.id!r} of scale {scale.id!r} overlap"))
     for b_i, band in enumerate(scale.bands):
@@ -197,7 +198,8 @@ def _bands(inst: Instrument, scale: Scale, loc: tuple, src: LocatedData) -> list
     uncovered = [x for x in scores if not any(b.contains(x) for b in scale.bands)]
     if uncovered:
         shown = ", ".join(_fmt(x) for x in uncovered[:5]) + (" ..." if len(uncovered) > 5 else "")
-        out.append(src.problem(loc + ("bands",), f"bands of scale {scale.id!r} leave a gap: no band holds the possible score(s) {shown}"))
+        out.append(src.problem(loc + ("bands",),
+                               f"bands of scale {scale.id!r} leave a gap: no band holds the possible score(s) {shown}"))
     for b_i, band in enumerate(scale.bands):
         if not any(band.contains(x) for x in scores):
             out.append(src.problem(loc + ("bands", b_i), f"band {band.id!r} holds no possible score of {scale.id!r} "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from toolkit.content.datafile import read_yaml, validate
@@ -27,7 +27,7 @@ def load_instrument_file(path: str | Path) -> Instrument:
     return validate(located, Instrument, check_instrument, error_type=InstrumentError)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bundled(instrument_id: str) -> Instrument:
     return load_instrument_file(BUNDLED_DIR / f"{instrument_id}.yaml")
 

@@ -8,7 +8,7 @@ result. Every text a participant may read is a language map with English require
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -142,7 +142,7 @@ class Condition(Strict):
 
 
 class AnyOf(Strict):
-    any: list[Union[Condition, "AnyOf"]] = Field(min_length=1)
+    any: list[Condition | AnyOf] = Field(min_length=1)
 
 
 Level = Literal["info", "check_in"]

@@ -25,16 +25,15 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
 from toolkit.content import EXERCISES_DIR
 from toolkit.content.datafile import LocatedData, read_yaml, validate
-from toolkit.errors import AttuneError, Problem
-from toolkit.core.feedback import feedback_html
 from toolkit.content.text import pick, ui
+from toolkit.core.feedback import feedback_html
+from toolkit.errors import AttuneError, Problem
 from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
 from toolkit.instruments.model import Id, Strict, Text
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.instruments import load_instrument
-from toolkit.instruments.model import Instrument
 from toolkit.core.pseudonyms import new_code
 from toolkit.core.safety import evaluate
+from toolkit.instruments import load_instrument
+from toolkit.instruments.model import Instrument
 
 DEFAULT_SEED = 20261126
 INSTRUMENTS = ("who5", "phq4", "csi4", "brs", "ecr_rs", "eu_signs", "help_indicators")
@@ -131,7 +131,7 @@ def _answers(rng: np.random.Generator, people: pd.DataFrame, pre: np.ndarray, po
     frames = []
     keep = people["storage_consent"].to_numpy()
     partner_avoid = _partner_trait(people, pre, TRAITS.index("avoidance"))
-    for timepoint, theta in zip(TIMEPOINTS, (pre, post)):
+    for timepoint, theta in zip(TIMEPOINTS, (pre, post), strict=False):
         rows = keep & ~(people["dropout"].to_numpy() & (timepoint == "post"))
         concern = -0.6 * theta[:, 2] + 0.3 * theta[:, 1] + 0.4 * partner_avoid + rng.normal(0, 0.5, len(people))
         for inst_id in INSTRUMENTS:
@@ -339,7 +339,7 @@ def load_into_store(store, data_dir: str | Path, workshop: str | None = None) ->
         wide = form.assign(cell=np.where(form["value"] != "", form["value"], form["missing"])).pivot(
             index="participant", columns="item", values="cell").reindex(columns=inst.item_ids)
         flags = evaluate(inst, wide[[i.id for i in inst.scored_items]])
-        for code, level, rules in zip(wide.index, flags["level"], flags["rules"]):
+        for code, level, rules in zip(wide.index, flags["level"], flags["rules"], strict=False):
             done["checkins"] += bool(store.submit(code, inst, timepoint, level=level or None, rules=rules))
             done["submissions"] += 1
     return done

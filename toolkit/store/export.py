@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.errors import StoreError, UnknownInstrumentError
 from toolkit.content.text import pick
+from toolkit.errors import StoreError, UnknownInstrumentError
 from toolkit.instruments import Instrument, load_instrument
 
 ANSWER_COLUMNS = {

@@ -32,14 +32,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
 from toolkit.errors import AttuneError, ConsentError, ResponseDataError, StoreError, UnknownParticipantError
 from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
 from toolkit.instruments.model import LEVEL_ORDER, Item
-from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -131,7 +131,7 @@ class CoupleRequestError(AttuneError):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _pandas():
@@ -430,7 +430,7 @@ class ResponseStore:
                           (normalise_code(code),))
         if not rows:
             return None
-        record = dict(zip(PARTICIPANT_FIELDS, rows[0]))
+        record = dict(zip(PARTICIPANT_FIELDS, rows[0], strict=False))
         record["storage_consent"] = bool(record["storage_consent"])
         record["checkin_consent"] = bool(record["checkin_consent"])
         return record

@@ -31,12 +31,12 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
+from toolkit.content.text import DEFAULT_LANGUAGE, pick
 from toolkit.core import group as core
 from toolkit.core.charts import CONFIG
-from toolkit.errors import AttuneError
-from toolkit.content.text import DEFAULT_LANGUAGE, pick
-from toolkit.instruments import load_instrument
 from toolkit.core.privacy import DEFAULT_K, SmallGroup
+from toolkit.errors import AttuneError
+from toolkit.instruments import load_instrument
 from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets.style import style_widget
 
@@ -180,7 +180,7 @@ def read_frames(store: ResponseStore, couple_instruments: Iterable[str] = core.C
     answers = store.answers()
     submissions = store.submissions()
     pairs = list(dict.fromkeys(
-        list(zip(answers["instrument"], answers["timepoint"])) + list(zip(submissions["instrument"], submissions["timepoint"]))))
+        list(zip(answers["instrument"], answers["timepoint"], strict=False)) + list(zip(submissions["instrument"], submissions["timepoint"], strict=False))))
     pairs = [p for p in pairs if _known_instrument(p[0])]
     frames = {
         "participants": participants,

@@ -15,8 +15,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from toolkit.errors import AttuneError
 from toolkit.content.text import pick, ui
+from toolkit.errors import AttuneError
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.widgets.items import ItemControl
 from toolkit.widgets.join import JoinForm, is_saving
@@ -148,7 +148,8 @@ class QuestionnaireForm(w.VBox):
     def _update_progress(self) -> None:
         answered = sum(c.value is not None for c in self.controls)
         self.progress_bar.value = answered
-        self.progress_label.value = f"<span role='status'>{html.escape(self._t('progress', answered=answered, total=len(self.controls)))}</span>"
+        progress = self._t("progress", answered=answered, total=len(self.controls))
+        self.progress_label.value = f"<span role='status'>{html.escape(progress)}</span>"
 
     # -- answering from code (tests, demos) -------------------------------------------------
 
@@ -159,7 +160,7 @@ class QuestionnaireForm(w.VBox):
             control._slider.value = value
             control._slider_moved()
         elif control.item.type == "multiple_choice":
-            for v, box in zip(control._boxes_values, control._boxes):
+            for v, box in zip(control._boxes_values, control._boxes, strict=False):
                 box.value = v in (value or [])
         elif control.item.type == "free_text":
             control.control.value = value or ""

@@ -88,7 +88,7 @@ class ItemControl:
         if kind == "free_text":
             return self.control.value if self.control.value.strip() else None
         if kind == "multiple_choice":
-            chosen = [v for v, box in zip(self._boxes_values, self._boxes) if box.value]
+            chosen = [v for v, box in zip(self._boxes_values, self._boxes, strict=False) if box.value]
             return chosen or None
         if kind == "slider":
             if self._slider_missing.value:
@@ -105,7 +105,7 @@ class ItemControl:
                 self.control.value = value or ""
             elif kind == "multiple_choice":
                 chosen = set(value or [])
-                for v, box in zip(self._boxes_values, self._boxes):
+                for v, box in zip(self._boxes_values, self._boxes, strict=False):
                     box.value = v in chosen
             elif kind == "slider":
                 self._slider_missing.value = value == "prefer_not_to_say"

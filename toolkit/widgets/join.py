@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from toolkit.errors import AttuneError
 from toolkit.content.text import ui
 from toolkit.core.pseudonyms import is_valid_code, new_code, normalise_code
+from toolkit.errors import AttuneError
 from toolkit.widgets.style import style_widget
 
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from toolkit.core.feedback import feedback_html
 from toolkit.content.text import pick, ui
+from toolkit.core.feedback import feedback_html
 
 if TYPE_CHECKING:
     from toolkit.widgets.form import QuestionnaireForm

@@ -7,6 +7,7 @@ way and a trainer can run any of them with other settings.
 
 from __future__ import annotations
 
+
 class Session:
     """``Session(language=..., store_path=..., participant=..., locale=...)`` for one notebook."""
 

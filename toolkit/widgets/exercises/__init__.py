@@ -3,11 +3,16 @@
 from toolkit.widgets.exercises.emotions import EmotionExplorer
 from toolkit.widgets.exercises.grounding import GroundingExercise
 from toolkit.widgets.exercises.i_statement import IStatementBuilder, compose_i_statement
-from toolkit.widgets.exercises.speaker_listener import SpeakerListenerCard
 from toolkit.widgets.exercises.planner import PlanForm, first_step_guide, guided_plan
+from toolkit.widgets.exercises.speaker_listener import SpeakerListenerCard
 from toolkit.widgets.exercises.takehome_widget import TakeHomeDownload, takehome
-from toolkit.widgets.exercises.therapy_options import (ApproachesComparison, TherapistChecklist, approaches, support_contacts,
-                              therapist_checklist)
+from toolkit.widgets.exercises.therapy_options import (
+                              ApproachesComparison,
+                              TherapistChecklist,
+                              approaches,
+                              support_contacts,
+                              therapist_checklist,
+)
 
 __all__ = ["EmotionExplorer", "GroundingExercise", "IStatementBuilder", "SpeakerListenerCard",
            "compose_i_statement"]

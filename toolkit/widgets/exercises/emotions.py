@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
 import ipywidgets as w
@@ -22,8 +21,8 @@ from pydantic import BaseModel, Field
 
 from toolkit.content import EXERCISES_DIR
 from toolkit.content.datafile import read_yaml, validate
-from toolkit.errors import AttuneError
 from toolkit.content.text import pick, ui
+from toolkit.errors import AttuneError
 from toolkit.instruments import MISSING_CODES, load_instrument
 from toolkit.instruments.model import Id, Strict, Text
 from toolkit.widgets import JoinForm

@@ -20,8 +20,14 @@ from toolkit.content.text import pick
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import Id, Strict, Text
 from toolkit.widgets import JoinForm
+from toolkit.widgets.exercises.emotions import (
+    ExerciseAnswers,
+    exercise_box,
+    exercise_style,
+    feeling_words,
+    load_content,
+)
 from toolkit.widgets.items import ItemControl
-from toolkit.widgets.exercises.emotions import ExerciseAnswers, exercise_box, exercise_style, feeling_words, load_content
 
 Part = Literal["feeling", "situation", "need"]
 PARTS: tuple[Part, ...] = ("feeling", "situation", "need")

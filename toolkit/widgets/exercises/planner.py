@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import ipywidgets as w
 
-from toolkit.errors import AttuneError
 from toolkit.content.text import pick
+from toolkit.errors import AttuneError
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.render.takehome import Entry, first_step_content, plan_html
 from toolkit.widgets import JoinForm, QuestionnaireForm

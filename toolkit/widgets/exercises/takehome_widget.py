@@ -23,14 +23,14 @@ from datetime import date
 
 import ipywidgets as w
 
-from toolkit.errors import AttuneError, UnknownInstrumentError
 from toolkit.content.text import pick
+from toolkit.errors import AttuneError, UnknownInstrumentError
 from toolkit.instruments import load_instrument
 from toolkit.render.takehome import Entry, build_takehome_html, entry_label, first_step_content
 from toolkit.widgets import JoinForm
+from toolkit.widgets.exercises.planner import exercise_style
 from toolkit.widgets.join import is_saving
 from toolkit.widgets.style import style_widget
-from toolkit.widgets.exercises.planner import exercise_style
 
 DEFAULT_FILENAME = "attune-summary.html"
 
@@ -163,14 +163,14 @@ class TakeHomeDownload(w.VBox):
 
     def choose(self, instrument_id: str, include: bool) -> None:
         """Include or leave out every part from ``instrument_id`` (as unticking its box does)."""
-        for entry, box in zip(self.entries, self._boxes):
+        for entry, box in zip(self.entries, self._boxes, strict=False):
             if entry.instrument.id == instrument_id:
                 box.value = include
 
     def _build(self) -> str:
         if not self.entries:
             return ""
-        chosen = [e for e, box in zip(self.entries, self._boxes) if box.value]
+        chosen = [e for e, box in zip(self.entries, self._boxes, strict=False) if box.value]
         self.document = build_takehome_html(chosen, language=self.language, code=self.code,
                                             created=self.today or date.today().isoformat(),
                                             include_questions=self.questions_box.value)

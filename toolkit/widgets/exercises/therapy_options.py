@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -26,13 +25,13 @@ from pydantic import Field
 
 from toolkit.content import EXERCISES_DIR
 from toolkit.content.datafile import LocatedData, read_yaml, validate
-from toolkit.errors import Problem
 from toolkit.content.text import pick
+from toolkit.errors import Problem
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import Id, Strict, Text
 from toolkit.widgets import JoinForm
-from toolkit.widgets.style import style_widget
 from toolkit.widgets.exercises.planner import DEFAULT_TIMEPOINT, PlanForm, exercise_style
+from toolkit.widgets.style import style_widget
 
 CONTENT_FILE = EXERCISES_DIR / "therapy_approaches.yaml"
 CHECKLIST = "therapist_checklist"
