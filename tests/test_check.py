@@ -321,7 +321,7 @@ def test_english_workshop_reports_no_missing_translations(tmp_path):
 def test_german_workshop_lists_untranslated_ui_strings_and_content(tmp_path):
     path = make_workshop(tmp_path, {"00_welcome": []}, language="de", locale="de-DE")
     messages = [f.message for f in check_workshop(path, run=False).warnings if f.message.startswith("[de]")]
-    assert any(m.startswith("[de] UI strings: ") for m in messages)
+    assert any(m.startswith("[de] UI strings participant: ") for m in messages)
     assert any(m.startswith("[de] content exercises/emotions.yaml: ") for m in messages)
     assert any(m.startswith("[de] workshop file: 1 text with no 'de' version") for m in messages)
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from toolkit.apps.server import FACILITATOR_TAG, participant_notebook
 from toolkit.content.datafile import LocatedData, read_yaml
-from toolkit.content.text import CONTENT_DIR
+from toolkit.content.text import CONTENT_DIR, UI_DIR, ui_files
 from toolkit.errors import DataFileError, Problem
 from toolkit.instruments import Instrument, bundled_ids, load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
@@ -210,9 +210,10 @@ def translation_findings(ws: Workshop, instruments: dict[str | Path, Instrument]
     for source, inst in instruments.items():
         path = BUNDLED_DIR / f"{source}.yaml" if isinstance(source, str) else source
         sources.append((f"instrument {inst.id!r}", read_yaml(path), [()]))
-    sources.append(("UI strings", read_yaml(CONTENT_DIR / "ui.yaml"), [()]))
+    for path in ui_files():
+        sources.append((f"UI strings {path.stem}", read_yaml(path), [()]))
     for path in sorted(CONTENT_DIR.rglob("*.yaml")):
-        if path.name not in ("ui.yaml", CRISIS_FILE.name):
+        if path.parent != UI_DIR and path.name != CRISIS_FILE.name:
             sources.append((f"content {path.relative_to(CONTENT_DIR).as_posix()}", read_yaml(path), [()]))
     used = crisis_resources(ws.spec.locale, language).locale
     sources.append((f"crisis resources for {used}", read_yaml(CRISIS_FILE),

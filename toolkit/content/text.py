@@ -2,13 +2,14 @@
 
 Content (instrument texts, UI strings, feedback, crisis resources) is data with a map of
 language code to text. ``pick`` resolves one; ``ui`` reads the widget strings shipped in
-``content/ui.yaml``. Fallbacks are recorded so that a facilitator can be told what is
+``content/ui/``. Fallbacks are recorded so that a facilitator can be told what is
 missing in their language (``missing_translations``).
 """
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from toolkit.content import CONTENT_DIR
 
@@ -35,18 +36,34 @@ def missing_translations(language: str) -> list[str]:
     return sorted(what for lang, what in _fallbacks if lang == language)
 
 
+UI_DIR = CONTENT_DIR / "ui"
+
+
 @cache
 def _ui_strings() -> dict[str, dict[str, str]]:
+    """Every UI string, from each file of ``content/ui/`` (one per part: participant, dashboard, pages)."""
     import yaml
 
-    with open(CONTENT_DIR / "ui.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    strings: dict[str, dict[str, str]] = {}
+    for path in ui_files():
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        clash = sorted(set(data) & set(strings))
+        if clash:
+            raise KeyError(f"{path}: UI string(s) {', '.join(clash)} are already defined in another file of {UI_DIR}")
+        strings.update(data)
+    return strings
+
+
+def ui_files() -> list[Path]:
+    """The files holding UI strings, in a fixed order."""
+    return sorted(UI_DIR.glob("*.yaml"))
 
 
 def ui(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """A widget string from ``content/ui.yaml``, with ``{placeholders}`` filled in."""
+    """A UI string from ``content/ui/*.yaml``, with ``{placeholders}`` filled in."""
     strings = _ui_strings()
     if key not in strings:
-        raise KeyError(f"no UI string {key!r} in {CONTENT_DIR / 'ui.yaml'}")
+        raise KeyError(f"no UI string {key!r} in {UI_DIR}")
     text = pick(strings[key], language, what=f"ui.{key}")
     return text.format(**values) if values else text
