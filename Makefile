@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test test-unit test-notebooks test-browser bench clean
+.PHONY: setup browser run test lint bench clean
 
 setup: $(STAMP)
 
@@ -22,8 +22,18 @@ browser:
 run: setup
 	$(BIN)/attune serve --with-dashboard
 
+# Lint and architecture first (seconds), then unit tests and every notebook once under nbval on
+# both cores (a notebook's cells stay together with --dist loadfile), then the browser tests
+# alone: they start real servers and Chromium, and time on a busy machine is what makes them flaky.
 test: setup browser
-	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --nbval-lax --ignore=tests/browser tests notebooks
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python bench/score_bench.py
