@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from badfile import line_of
 
 from toolkit.apps.check import Finding, Report, check_workshop, nbval_findings, run_notebooks, untranslated
 from toolkit.apps.cli import main
@@ -46,12 +47,6 @@ def make_workshop(folder: Path, sessions: dict[str, list[str]] | None = None, *,
     path = folder / "workshop.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def line_of(path: Path, fragment: str) -> int:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(fragment) == 1, f"{fragment!r} occurs {text.count(fragment)} times"
-    return text[:text.index(fragment)].count("\n") + 1
 
 
 def edit_notebook(path: Path, change) -> None:

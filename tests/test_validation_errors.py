@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from badfile import line_of, write_changed
 
 from toolkit.apps.cli import main
 from toolkit.errors import InstrumentError
@@ -23,20 +24,9 @@ def bundled_text(instrument_id: str) -> str:
     return (BUNDLED_DIR / f"{instrument_id}.yaml").read_text(encoding="utf-8")
 
 
-def line_of(text: str, fragment: str) -> int:
-    """1-based line on which ``fragment`` (which must occur exactly once) starts."""
-    assert text.count(fragment) == 1, f"{fragment!r} occurs {text.count(fragment)} times"
-    return text[:text.index(fragment)].count("\n") + 1
-
-
 def changed(tmp_path: Path, instrument_id: str, old: str, new: str) -> tuple[Path, str]:
     """Write the bundled file with ``old`` replaced by ``new`` (exactly one occurrence)."""
-    text = bundled_text(instrument_id)
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {instrument_id}.yaml"
-    bad = text.replace(old, new)
-    path = tmp_path / f"bad_{instrument_id}.yaml"
-    path.write_text(bad, encoding="utf-8")
-    return path, bad
+    return write_changed(tmp_path / f"bad_{instrument_id}.yaml", bundled_text(instrument_id), old, new)
 
 
 def problems_of(path: Path) -> list[str]:

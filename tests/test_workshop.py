@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from badfile import line_of, write_changed
 
 from toolkit.errors import WorkshopFileError
 from toolkit.settings import load_workshop, workshop_file
@@ -46,17 +47,8 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def line_of(text: str, fragment: str) -> int:
-    assert text.count(fragment) == 1, f"{fragment!r} occurs {text.count(fragment)} times"
-    return text[:text.index(fragment)].count("\n") + 1
-
-
 def changed(folder: Path, old: str, new: str) -> tuple[Path, str]:
-    assert VALID.count(old) == 1, f"{old!r} occurs {VALID.count(old)} times"
-    text = VALID.replace(old, new)
-    path = folder / "workshop.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path, text
+    return write_changed(folder / "workshop.yaml", VALID, old, new)
 
 
 def problems_of(path: Path) -> list[str]:
