@@ -398,3 +398,17 @@ def test_closed_store_raises_store_error(path):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.participants()
+
+
+def test_an_answer_is_encoded_and_decoded_without_a_database(who5_with_extras):
+    """toolkit.instruments.answers is the one place that decides what an answer may be; no store needed."""
+    from toolkit.instruments.answers import decode_answer, encode_answer
+
+    inst = who5_with_extras
+    for item, given in [("who5_1", 3), ("who5_1", "dont_know"), ("tried", [5, 0, 5]), ("note", "a walk")]:
+        columns = encode_answer(inst, item, given)
+        assert sum(c is not None for c in columns) == 1
+        assert decode_answer(inst, item, *columns) == (sorted(set(given)) if isinstance(given, list) else given)
+    assert encode_answer(inst, "who5_1", None) == (None, None, "skipped")
+    with pytest.raises(ResponseDataError, match="not a possible answer"):
+        encode_answer(inst, "who5_1", 3.5)

@@ -27,6 +27,7 @@ from toolkit.core.pseudonyms import new_code
 from toolkit.core.safety import evaluate
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import Instrument
+from toolkit.store.reshape import wide_frame
 
 DEFAULT_SEED = 20261126
 INSTRUMENTS = ("who5", "phq4", "csi4", "brs", "ecr_rs", "eu_signs", "help_indicators")
@@ -336,8 +337,7 @@ def load_into_store(store, data_dir: str | Path, workshop: str | None = None) ->
         done["answers"] += 1
     for (instrument, timepoint), form in answers.groupby(["instrument", "timepoint"], sort=False):
         inst = load_instrument(instrument)
-        wide = form.assign(cell=np.where(form["value"] != "", form["value"], form["missing"])).pivot(
-            index="participant", columns="item", values="cell").reindex(columns=inst.item_ids)
+        wide = wide_frame(inst, form.assign(value=pd.to_numeric(form["value"]))).set_index("participant")
         flags = evaluate(inst, wide[[i.id for i in inst.scored_items]])
         for code, level, rules in zip(wide.index, flags["level"], flags["rules"], strict=False):
             done["checkins"] += bool(store.submit(code, inst, timepoint, level=level or None, rules=rules))

@@ -1,22 +1,19 @@
 """The response store: one SQLite file holding what participants answered, and nothing else.
 
-A thin shell around SQLite. It keeps consent, answers, submissions and check-in flags,
-checks that an answer is one the instrument allows, and hands data back as plain Python
-values and pandas DataFrames; scoring lives in ``toolkit.core.scoring``.
+The SQLite mechanics: transactions and queries for consent, answers, submissions and
+check-in flags, handing data back as plain Python values and pandas DataFrames. What the file
+is and how it is opened is ``schema.py``; what an answer may be, ``toolkit.instruments.answers``;
+long answers into wide frames, ``reshape.py``; scoring, ``toolkit.core.scoring``.
 
 Rules it keeps:
 
 * Nothing is written about a participant who has not consented to storage: not even
   their code. ``register(code, storage_consent=False)`` writes nothing.
-* Every write is its own ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL`` in WAL
-  mode, so an answer that was acknowledged (the method returned) survives the kernel
-  killing the process, and many processes (one Voila kernel per participant) can write
-  to the same file at once; a writer waits up to 30 s for another one to finish.
+* Every write is its own ``BEGIN IMMEDIATE`` transaction (``synchronous=FULL``, WAL), so an
+  answer that was acknowledged (the method returned) survives the kernel killing the process.
 * One connection per store object, shared by threads under a lock.
-* ``erase`` removes every row about a code in one transaction, with ``secure_delete`` on
-  so the deleted text is overwritten in the file, then tries to empty the write-ahead log.
-* A file that is not an Attune store is never changed: it is recognised by its ``meta``
-  table (key ``attune_store``) before anything is written.
+* ``erase`` removes every row about a code in one transaction (``secure_delete`` on), then
+  tries to empty the write-ahead log.
 
 Times are UTC, ISO 8601 (``2025-03-01T18:04:05.123456+00:00``).
 """
@@ -24,114 +21,27 @@ Times are UTC, ISO 8601 (``2025-03-01T18:04:05.123456+00:00``).
 from __future__ import annotations
 
 import json
-import math
-import numbers
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
-from toolkit.errors import AttuneError, ConsentError, ResponseDataError, StoreError, UnknownParticipantError
-from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
-from toolkit.instruments.model import LEVEL_ORDER, Item
+from toolkit.errors import AttuneError, ConsentError, StoreError, UnknownParticipantError
+from toolkit.instruments import Instrument, load_instrument
+from toolkit.instruments.answers import check_level, check_timepoint, decode_answer, encode_answer
+from toolkit.store.schema import ANSWER_COLUMNS, BUSY_TIMEOUT_MS, PARTICIPANT_COLUMNS, PARTICIPANT_FIELDS, connect
+from toolkit.store.schema import now as _now
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = 1
-STORE_KEY = "attune_store"
-BUSY_TIMEOUT_MS = 30_000
-SQLITE_HEADER = b"SQLite format 3\x00"
-MEMORY = ":memory:"
-
-_MISSING_SQL = ", ".join(f"'{code}'" for code in MISSING_CODES)
-
-SCHEMA = [
-    """CREATE TABLE meta (
-        key   TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    )""",
-    """CREATE TABLE participants (
-        code               TEXT PRIMARY KEY,
-        storage_consent    INTEGER NOT NULL CHECK (storage_consent IN (0, 1)),
-        storage_consent_at TEXT NOT NULL,
-        checkin_consent    INTEGER NOT NULL CHECK (checkin_consent IN (0, 1)),
-        checkin_consent_at TEXT NOT NULL,
-        created_at         TEXT NOT NULL
-    )""",
-    # One request per person (a new one replaces the old); a couple is linked only when
-    # both have asked for each other. The partner need not have registered yet.
-    """CREATE TABLE couple_requests (
-        code         TEXT PRIMARY KEY REFERENCES participants (code),
-        partner      TEXT NOT NULL CHECK (partner <> code),
-        requested_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX couple_requests_partner ON couple_requests (partner)",
-    f"""CREATE TABLE answers (
-        id                 INTEGER PRIMARY KEY,
-        participant        TEXT NOT NULL REFERENCES participants (code),
-        instrument         TEXT NOT NULL,
-        instrument_version TEXT NOT NULL,
-        item               TEXT NOT NULL,
-        timepoint          TEXT NOT NULL,
-        value              REAL NULL,
-        text               TEXT NULL,
-        missing            TEXT NULL CHECK (missing IN ({_MISSING_SQL})),
-        answered_at        TEXT NOT NULL,
-        UNIQUE (participant, instrument, item, timepoint),
-        CHECK ((value IS NOT NULL) + (text IS NOT NULL) + (missing IS NOT NULL) = 1)
-    )""",
-    """CREATE TABLE submissions (
-        id                 INTEGER PRIMARY KEY,
-        participant        TEXT NOT NULL REFERENCES participants (code),
-        instrument         TEXT NOT NULL,
-        instrument_version TEXT NOT NULL,
-        timepoint          TEXT NOT NULL,
-        submitted_at       TEXT NOT NULL,
-        UNIQUE (participant, instrument, timepoint)
-    )""",
-    # A log: each flagged submission adds a row, so a flag the facilitator saw never vanishes
-    # because the form was submitted again.
-    """CREATE TABLE checkins (
-        id          INTEGER PRIMARY KEY,
-        participant TEXT NOT NULL REFERENCES participants (code),
-        instrument  TEXT NOT NULL,
-        timepoint   TEXT NOT NULL,
-        level       TEXT NOT NULL,
-        rules       TEXT NOT NULL,
-        flagged_at  TEXT NOT NULL
-    )""",
-    "CREATE INDEX checkins_participant ON checkins (participant)",
-    "CREATE INDEX submissions_participant ON submissions (participant)",
-]
-
-#: Every table that holds rows about a participant, with the columns that can name one.
-PARTICIPANT_COLUMNS = {
-    "checkins": ("participant",),
-    "submissions": ("participant",),
-    "answers": ("participant",),
-    "couple_requests": ("code", "partner"),
-    "participants": ("code",),
-}
-
-ANSWER_COLUMNS = ["participant", "instrument", "instrument_version", "timepoint", "item",
-                  "value", "text", "missing", "answered_at"]
-PARTICIPANT_FIELDS = ["code", "storage_consent", "storage_consent_at", "checkin_consent",
-                      "checkin_consent_at", "created_at"]
-
 
 class CoupleRequestError(AttuneError):
     """A couple request that cannot be recorded (a code naming itself)."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _pandas():
@@ -158,10 +68,6 @@ def _shown(code: object) -> str:
     return repr(normalise_code(code)) if is_valid_code(code) else "this participant"
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 class ResponseStore:
     """Answers, consent and check-in flags in one SQLite file at ``path`` (created on first use).
 
@@ -170,12 +76,9 @@ class ResponseStore:
     """
 
     def __init__(self, path: str | os.PathLike[str]):
-        self._memory = str(path) == MEMORY
-        self.path = Path(path) if not self._memory else Path(MEMORY)
+        self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = self._open()
-
-    # -- opening -----------------------------------------------------------------------
+        self._conn: sqlite3.Connection | None = connect(self.path)
 
     def __repr__(self) -> str:
         return f"ResponseStore({str(self.path)!r})"
@@ -192,122 +95,6 @@ class ResponseStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
-    def _open(self) -> sqlite3.Connection:
-        if not self._memory:
-            self._check_location()
-        try:
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: the response store cannot be opened ({exc})") from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._check_identity(conn)  # read only: a foreign database is never changed
-            mode = self._retry_when_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-            if str(mode).lower() != "wal" and not self._memory:
-                raise StoreError(f"{self.path}: the response store could not switch to write-ahead logging "
-                                 f"(journal mode {mode!r}); keep the store on a local disk, not a network folder")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA secure_delete = ON")
-            self._create_schema(conn)
-        except StoreError:
-            conn.close()
-            raise
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            if "not a database" in str(exc):
-                raise StoreError(self._not_a_store("it is not an SQLite database")) from None
-            raise StoreError(f"{self.path}: the response store cannot be opened or written ({exc}); "
-                             "check that the folder can be written and the disk is not full") from None
-        return conn
-
-    def _not_a_store(self, why: str) -> str:
-        return (f"{self.path}: this file is not an Attune response store ({why}); it was left unchanged. "
-                "Give the path of an existing store, or a new file name for a new one")
-
-    def _check_location(self) -> None:
-        try:
-            self._check_location_or_oserror()
-        except OSError as exc:  # e.g. a folder on the way that may not be entered
-            raise StoreError(f"{self.path}: the response store cannot be opened here ({exc.strerror or exc}); "
-                             "choose a folder you can write to") from None
-
-    def _check_location_or_oserror(self) -> None:
-        path, folder = self.path, self.path.parent
-        if path.is_dir():
-            raise StoreError(f"{path}: this is a folder; give a file name for the response store, "
-                             f"such as {path / 'responses.sqlite'}")
-        if path.exists():
-            try:
-                with open(path, "rb") as fh:
-                    head = fh.read(len(SQLITE_HEADER))
-            except OSError as exc:
-                raise StoreError(f"{path}: the response store cannot be read ({exc.strerror or exc})") from None
-            if head and head != SQLITE_HEADER:
-                raise StoreError(self._not_a_store("it is not an SQLite database"))
-            if not os.access(path, os.R_OK | os.W_OK):
-                raise StoreError(f"{path}: the response store cannot be written (permission denied)")
-        else:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
-                why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
-                       else exc.strerror or str(exc))
-                raise StoreError(f"{path}: cannot create the folder {folder} for the response store "
-                                 f"({why}); choose a folder you can write to") from None
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise StoreError(f"{path}: the folder {folder} cannot be written (permission denied), and the "
-                             "response store keeps its files there; choose a folder you can write to")
-
-    def _check_identity(self, conn: sqlite3.Connection) -> None:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            return  # a new, empty database: ours to set up
-        if "meta" not in tables:
-            raise StoreError(self._not_a_store("it is an SQLite database of something else"))
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()
-        except sqlite3.DatabaseError:
-            row = None
-        if row is None:
-            raise StoreError(self._not_a_store("it is an SQLite database of something else"))
-        try:
-            version = int(row[0])
-        except (TypeError, ValueError):
-            raise StoreError(self._not_a_store(f"unknown store version {row[0]!r}")) from None
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: this response store was made by a newer version of Attune "
-                             f"(store version {version}, this one reads up to {SCHEMA_VERSION}); update Attune")
-
-    def _create_schema(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._check_identity(conn)  # again: another process may have set it up meanwhile
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
-                for statement in SCHEMA:
-                    conn.execute(statement)
-                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                                 [(STORE_KEY, str(SCHEMA_VERSION)), ("created_at", _now())])
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-    @staticmethod
-    def _retry_when_busy(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
-        # Switching the journal mode can report "locked" at once instead of waiting.
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                return step()
-            except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
 
     # -- transactions ------------------------------------------------------------------
 
@@ -453,8 +240,8 @@ class ResponseStore:
         or a list of option values for a multiple-choice item.
         """
         inst = load_instrument(instrument)
-        timepoint = self._timepoint(timepoint)
-        number, text, missing = self._encode(inst, item, value)
+        timepoint = check_timepoint(timepoint)
+        number, text, missing = encode_answer(inst, item, value)
         with self._write() as conn:
             code = self._require_storage_consent(conn, participant)
             conn.execute(
@@ -465,55 +252,6 @@ class ResponseStore:
                        instrument_version = excluded.instrument_version, value = excluded.value,
                        text = excluded.text, missing = excluded.missing, answered_at = excluded.answered_at""",
                 (code, inst.id, inst.version, item, timepoint, number, text, missing, _now()))
-
-    @staticmethod
-    def _timepoint(timepoint: object) -> str:
-        if not isinstance(timepoint, str) or not timepoint.strip():
-            raise ResponseDataError(f"a timepoint is a name such as 'pre' or 'post', not {timepoint!r}; "
-                                    "nothing was saved")
-        return timepoint
-
-    def _encode(self, inst: Instrument, item_id: object, value: Any) -> tuple[float | None, str | None, str | None]:
-        """(value, text, missing) columns for an answer, or ResponseDataError."""
-        if not isinstance(item_id, str) or item_id not in inst.item_ids:
-            raise ResponseDataError(f"{inst.id} has no item {item_id!r} (its items are "
-                                    f"{', '.join(inst.item_ids)}); nothing was saved")
-        item = inst.item(item_id)
-        if value is None:
-            return None, None, "skipped"
-        if isinstance(value, str) and value in MISSING_CODES:
-            return None, None, value
-        if item.type == "free_text":
-            if isinstance(value, str):
-                return None, value, None
-            raise ResponseDataError(f"item {item_id!r} of {inst.id} is a free-text item and takes text, "
-                                    f"not {value!r}; nothing was saved")
-        if item.type == "multiple_choice" and isinstance(value, (list, tuple, set, frozenset)):
-            chosen = sorted({self._scale_value(inst, item, v) for v in value})
-            return None, json.dumps(chosen), None
-        if isinstance(value, str):
-            raise ResponseDataError(f"item {item_id!r} of {inst.id} takes a value from its response scale or one "
-                                    f"of {', '.join(MISSING_CODES)}, not the text {value!r}; nothing was saved")
-        return float(self._scale_value(inst, item, value)), None, None
-
-    @staticmethod
-    def _scale_value(inst: Instrument, item: Item, value: Any) -> float:
-        """The response-scale value equal to ``value`` (floats compared with a tolerance)."""
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-            raise ResponseDataError(f"{value!r} is not a possible answer to item {item.id!r} of {inst.id}: "
-                                    "give a number from its response scale, None or a missing code; nothing was saved")
-        scale = inst.response_scale_of(item)
-        values = scale.values if scale is not None else []
-        for v in values:
-            if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-9):
-                return v
-        if scale is not None and scale.slider is not None:
-            lo, hi, step = scale.slider
-            allowed = f"from {_fmt(lo)} to {_fmt(hi)} in steps of {_fmt(step)}"
-        else:
-            allowed = f"the values {', '.join(_fmt(v) for v in values)}"
-        raise ResponseDataError(f"{_fmt(float(value))} is not a possible answer to item {item.id!r} of {inst.id}: "
-                                f"its response scale has {allowed}; nothing was saved")
 
     def answers(self, participant: str | None = None, instrument: Instrument | str | None = None,
                 timepoint: str | None = None) -> pd.DataFrame:
@@ -545,34 +283,13 @@ class ResponseStore:
         rows = self._read("""SELECT item, value, text, missing FROM answers
                              WHERE participant = ? AND instrument = ? AND timepoint = ? ORDER BY id""",
                           (normalise_code(participant), inst.id, timepoint))
-        out: dict[str, Any] = {}
-        for item_id, value, text, missing in rows:
-            item = inst.item(item_id) if item_id in inst.item_ids else None
-            if missing is not None:
-                out[item_id] = missing
-            elif text is not None:
-                out[item_id] = json.loads(text) if item is not None and item.type == "multiple_choice" else text
-            else:
-                out[item_id] = self._option_value(inst, item, value)
-        return out
-
-    @staticmethod
-    def _option_value(inst: Instrument, item: Item | None, value: float) -> float:
-        scale = inst.response_scale_of(item) if item is not None else None
-        for v in scale.values if scale is not None else []:
-            if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-9):
-                return v  # the scale's own value (3, not 3.0), so widgets recognise their option
-        return value
+        return {item_id: decode_answer(inst, item_id, value, text, missing) for item_id, value, text, missing in rows}
 
     def wide(self, instrument: Instrument | str, timepoint: str | None = None) -> pd.DataFrame:
-        """One row per participant and timepoint: ``participant``, ``timepoint``, one column per scored item.
+        """One row per consenting participant and timepoint, one column per scored item (see ``reshape.wide_frame``)."""
+        from toolkit.store.reshape import wide_frame  # pandas only when a frame is asked for
 
-        A cell holds the number, a missing code (the column is then of object dtype), or NaN
-        if the item was never answered. Only consenting participants appear.
-        """
-        pd = _pandas()
         inst = load_instrument(instrument)
-        items = [i.id for i in inst.scored_items]
         sql = """SELECT a.participant, a.timepoint, a.item, a.value, a.missing
                  FROM answers a JOIN participants p ON p.code = a.participant AND p.storage_consent = 1
                  WHERE a.instrument = ?"""
@@ -580,37 +297,20 @@ class ResponseStore:
         if timepoint is not None:
             sql += " AND a.timepoint = ?"
             params.append(timepoint)
-        order = {tp: n for n, (tp,) in enumerate(self._read(
-            "SELECT timepoint FROM answers WHERE instrument = ? GROUP BY timepoint ORDER BY MIN(id)", (inst.id,)))}
-        cells: dict[tuple[str, str], dict[str, Any]] = {}
-        for code, tp, item_id, value, missing in self._read(sql + " ORDER BY a.id", params):
-            row = cells.setdefault((code, tp), {})
-            if item_id in items:
-                row[item_id] = missing if missing is not None else value
-        keys = sorted(cells, key=lambda k: (k[0], order.get(k[1], len(order)), k[1]))
-        data: dict[str, Any] = {
-            "participant": pd.Series([k[0] for k in keys], dtype=object),
-            "timepoint": pd.Series([k[1] for k in keys], dtype=object),
-        }
-        for item_id in items:
-            column = [cells[k].get(item_id, math.nan) for k in keys]
-            has_codes = any(isinstance(x, str) for x in column)
-            data[item_id] = pd.Series(column, dtype=object if has_codes else float)
-        return pd.DataFrame(data)
+        rows = self._read(sql + " ORDER BY a.id", params)
+        order = [tp for (tp,) in self._read(
+            "SELECT timepoint FROM answers WHERE instrument = ? GROUP BY timepoint ORDER BY MIN(id)", (inst.id,))]
+        long = _pandas().DataFrame.from_records(rows, columns=["participant", "timepoint", "item", "value", "missing"])
+        return wide_frame(inst, long, order)
 
     def scores(self, instrument: Instrument | str, timepoint: str = "pre") -> pd.DataFrame:
         """``toolkit.core.scoring.score`` applied to :meth:`wide` at one timepoint."""
         from toolkit.core.scoring import score  # imported here: the store works without the scoring module
+        from toolkit.store.reshape import empty_scores
 
         inst = load_instrument(instrument)
         wide = self.wide(inst, timepoint)
-        if wide.empty:  # nobody has answered yet: the same columns, no rows
-            pd = _pandas()
-            columns = {"participant": object, "timepoint": object}
-            for scale in inst.scales:
-                columns.update({scale.id: float, f"{scale.id}_answered": int, f"{scale.id}_band": object})
-            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-        return score(inst, wide)
+        return empty_scores(inst) if wide.empty else score(inst, wide)  # empty: nobody has answered yet
 
     # -- submissions and check-ins -----------------------------------------------------
 
@@ -622,10 +322,7 @@ class ResponseStore:
         if the participant consented to check-ins.
         """
         inst = load_instrument(instrument)
-        timepoint = self._timepoint(timepoint)
-        if level is not None and level not in LEVEL_ORDER:
-            raise ResponseDataError(f"check-in level must be one of {', '.join(LEVEL_ORDER)}, not {level!r}; "
-                                    "nothing was saved")
+        timepoint, level = check_timepoint(timepoint), check_level(level)
         rule_ids = [rules] if isinstance(rules, str) else [str(r) for r in rules]
         now = _now()
         with self._write() as conn:

@@ -1,0 +1,233 @@
+"""What an Attune store file is: its tables, and how a file is opened as one.
+
+``connect`` gives a connection to a store, refusing anything that is not one before writing:
+
+* A file that is not an Attune store is never changed: it is recognised by its ``meta``
+  table (key ``attune_store``) before anything is written; a new, empty file is set up.
+* The connection runs in WAL mode with ``synchronous=FULL``, so an acknowledged write
+  survives the process being killed and many processes (one Voila kernel per participant)
+  can write to one file; a writer waits up to 30 s for another one to finish.
+* ``secure_delete`` is on, so erased text is overwritten in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from toolkit.errors import StoreError
+from toolkit.instruments import MISSING_CODES
+
+SCHEMA_VERSION = 1
+STORE_KEY = "attune_store"
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+MEMORY = ":memory:"
+
+_MISSING_SQL = ", ".join(f"'{code}'" for code in MISSING_CODES)
+
+SCHEMA = [
+    """CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE participants (
+        code               TEXT PRIMARY KEY,
+        storage_consent    INTEGER NOT NULL CHECK (storage_consent IN (0, 1)),
+        storage_consent_at TEXT NOT NULL,
+        checkin_consent    INTEGER NOT NULL CHECK (checkin_consent IN (0, 1)),
+        checkin_consent_at TEXT NOT NULL,
+        created_at         TEXT NOT NULL
+    )""",
+    # One request per person (a new one replaces the old); a couple is linked only when
+    # both have asked for each other. The partner need not have registered yet.
+    """CREATE TABLE couple_requests (
+        code         TEXT PRIMARY KEY REFERENCES participants (code),
+        partner      TEXT NOT NULL CHECK (partner <> code),
+        requested_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX couple_requests_partner ON couple_requests (partner)",
+    f"""CREATE TABLE answers (
+        id                 INTEGER PRIMARY KEY,
+        participant        TEXT NOT NULL REFERENCES participants (code),
+        instrument         TEXT NOT NULL,
+        instrument_version TEXT NOT NULL,
+        item               TEXT NOT NULL,
+        timepoint          TEXT NOT NULL,
+        value              REAL NULL,
+        text               TEXT NULL,
+        missing            TEXT NULL CHECK (missing IN ({_MISSING_SQL})),
+        answered_at        TEXT NOT NULL,
+        UNIQUE (participant, instrument, item, timepoint),
+        CHECK ((value IS NOT NULL) + (text IS NOT NULL) + (missing IS NOT NULL) = 1)
+    )""",
+    """CREATE TABLE submissions (
+        id                 INTEGER PRIMARY KEY,
+        participant        TEXT NOT NULL REFERENCES participants (code),
+        instrument         TEXT NOT NULL,
+        instrument_version TEXT NOT NULL,
+        timepoint          TEXT NOT NULL,
+        submitted_at       TEXT NOT NULL,
+        UNIQUE (participant, instrument, timepoint)
+    )""",
+    # A log: each flagged submission adds a row, so a flag the facilitator saw never vanishes
+    # because the form was submitted again.
+    """CREATE TABLE checkins (
+        id          INTEGER PRIMARY KEY,
+        participant TEXT NOT NULL REFERENCES participants (code),
+        instrument  TEXT NOT NULL,
+        timepoint   TEXT NOT NULL,
+        level       TEXT NOT NULL,
+        rules       TEXT NOT NULL,
+        flagged_at  TEXT NOT NULL
+    )""",
+    "CREATE INDEX checkins_participant ON checkins (participant)",
+    "CREATE INDEX submissions_participant ON submissions (participant)",
+]
+
+#: Every table that holds rows about a participant, with the columns that can name one.
+PARTICIPANT_COLUMNS = {
+    "checkins": ("participant",),
+    "submissions": ("participant",),
+    "answers": ("participant",),
+    "couple_requests": ("code", "partner"),
+    "participants": ("code",),
+}
+
+ANSWER_COLUMNS = ["participant", "instrument", "instrument_version", "timepoint", "item",
+                  "value", "text", "missing", "answered_at"]
+PARTICIPANT_FIELDS = ["code", "storage_consent", "storage_consent_at", "checkin_consent",
+                      "checkin_consent_at", "created_at"]
+
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601: every time the store keeps."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the store at ``path`` (created if new; ``:memory:`` for one in memory), or StoreError."""
+    memory = str(path) == MEMORY
+    if not memory:
+        _check_location(path)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: the response store cannot be opened ({exc})") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_identity(conn, path)  # read only: a foreign database is never changed
+        mode = _retry_when_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        if str(mode).lower() != "wal" and not memory:
+            raise StoreError(f"{path}: the response store could not switch to write-ahead logging "
+                             f"(journal mode {mode!r}); keep the store on a local disk, not a network folder")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        _create_schema(conn, path)
+    except StoreError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc):
+            raise StoreError(_not_a_store(path, "it is not an SQLite database")) from None
+        raise StoreError(f"{path}: the response store cannot be opened or written ({exc}); "
+                         "check that the folder can be written and the disk is not full") from None
+    return conn
+
+
+def _not_a_store(path: Path, why: str) -> str:
+    return (f"{path}: this file is not an Attune response store ({why}); it was left unchanged. "
+            "Give the path of an existing store, or a new file name for a new one")
+
+
+def _check_location(path: Path) -> None:
+    try:
+        _check_location_or_oserror(path)
+    except OSError as exc:  # e.g. a folder on the way that may not be entered
+        raise StoreError(f"{path}: the response store cannot be opened here ({exc.strerror or exc}); "
+                         "choose a folder you can write to") from None
+
+
+def _check_location_or_oserror(path: Path) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise StoreError(f"{path}: this is a folder; give a file name for the response store, "
+                         f"such as {path / 'responses.sqlite'}")
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise StoreError(f"{path}: the response store cannot be read ({exc.strerror or exc})") from None
+        if head and head != SQLITE_HEADER:
+            raise StoreError(_not_a_store(path, "it is not an SQLite database"))
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"{path}: the response store cannot be written (permission denied)")
+    else:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+            why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
+                   else exc.strerror or str(exc))
+            raise StoreError(f"{path}: cannot create the folder {folder} for the response store "
+                             f"({why}); choose a folder you can write to") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"{path}: the folder {folder} cannot be written (permission denied), and the "
+                         "response store keeps its files there; choose a folder you can write to")
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return  # a new, empty database: ours to set up
+    if "meta" not in tables:
+        raise StoreError(_not_a_store(path, "it is an SQLite database of something else"))
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    if row is None:
+        raise StoreError(_not_a_store(path, "it is an SQLite database of something else"))
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(_not_a_store(path, f"unknown store version {row[0]!r}")) from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: this response store was made by a newer version of Attune "
+                         f"(store version {version}, this one reads up to {SCHEMA_VERSION}); update Attune")
+
+
+def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _check_identity(conn, path)  # again: another process may have set it up meanwhile
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+            for statement in SCHEMA:
+                conn.execute(statement)
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                             [(STORE_KEY, str(SCHEMA_VERSION)), ("created_at", now())])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _retry_when_busy(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
+    # Switching the journal mode can report "locked" at once instead of waiting.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
