@@ -11,6 +11,7 @@ import ipywidgets as w
 import pytest
 import yaml
 
+from toolkit.content import EXERCISES_DIR as CONTENT_DIR
 from toolkit.instruments import load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
 from toolkit.store.sqlite import ResponseStore
@@ -22,10 +23,11 @@ from toolkit.widgets.exercises import (
     SpeakerListenerCard,
     compose_i_statement,
 )
-from toolkit.widgets.exercises.emotions import CONTENT_DIR, emotions_content, feeling_words, name_back
+from toolkit.widgets.exercises.emotions import name_back
 from toolkit.widgets.exercises.grounding import breathing_counts, grounding_content
 from toolkit.widgets.exercises.i_statement import i_statement_content, i_statement_hints
 from toolkit.widgets.exercises.speaker_listener import speaker_listener_content
+from toolkit.widgets.feelings import emotions_content, feeling_words
 
 XSS = "<img src=x onerror=alert(1)>"
 CODE = "amber-fox-42"

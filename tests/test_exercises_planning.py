@@ -116,7 +116,7 @@ def test_content_files_load_and_their_keys_are_strings(path):
 # -- guided plans --------------------------------------------------------------------------------
 
 def test_plan_saves_each_answer_with_consent_and_restores_it(store, joined):
-    from toolkit.widgets.exercises.planner import PlanForm
+    from toolkit.widgets.plan import PlanForm
 
     plan = PlanForm("conversation_plan", store, joined, "session6")
     plan.answer("when", "Sunday morning, after breakfast")
@@ -128,7 +128,7 @@ def test_plan_saves_each_answer_with_consent_and_restores_it(store, joined):
 
 
 def test_plan_stores_nothing_without_consent(store, declined):
-    from toolkit.widgets.exercises.planner import PlanForm
+    from toolkit.widgets.plan import PlanForm
 
     plan = PlanForm("action_plan", store, declined, "session6")
     plan.answer("next_step", "Book a first call")
@@ -138,7 +138,7 @@ def test_plan_stores_nothing_without_consent(store, declined):
 
 
 def test_plan_stores_nothing_before_anyone_joins(store):
-    from toolkit.widgets.exercises.planner import PlanForm
+    from toolkit.widgets.plan import PlanForm
 
     plan = PlanForm("action_plan", store, JoinForm(store), "session6")
     plan.answer("next_step", "Talk to my doctor")
@@ -146,7 +146,7 @@ def test_plan_stores_nothing_before_anyone_joins(store):
 
 
 def test_finishing_a_plan_records_completion_and_shows_it_back_escaped(store, joined):
-    from toolkit.widgets.exercises.planner import PlanForm
+    from toolkit.widgets.plan import PlanForm
 
     plan = PlanForm("action_plan", store, joined, "session6")
     plan.answer("next_step", XSS)
@@ -159,7 +159,7 @@ def test_finishing_a_plan_records_completion_and_shows_it_back_escaped(store, jo
 
 
 def test_a_plan_must_be_an_exercise(store):
-    from toolkit.widgets.exercises.planner import NotAnExerciseError, PlanForm
+    from toolkit.widgets.plan import NotAnExerciseError, PlanForm
 
     with pytest.raises(NotAnExerciseError, match="questionnaire"):
         PlanForm("phq4", store)
@@ -382,8 +382,8 @@ def test_download_anchor_decodes_back_to_the_document():
 
 
 def test_takehome_widget_gathers_saved_answers_and_the_page_with_consent(store, joined):
-    from toolkit.widgets.exercises.planner import PlanForm
     from toolkit.widgets.exercises.takehome_widget import TakeHomeDownload, decode_anchor
+    from toolkit.widgets.plan import PlanForm
 
     for item, value in PHQ4.items():
         store.record_answer(CODE, "phq4", item, value, timepoint="session5")
@@ -400,8 +400,8 @@ def test_takehome_widget_gathers_saved_answers_and_the_page_with_consent(store, 
 
 
 def test_takehome_widget_reads_nothing_saved_without_consent(store, declined):
-    from toolkit.widgets.exercises.planner import PlanForm
     from toolkit.widgets.exercises.takehome_widget import TakeHomeDownload
+    from toolkit.widgets.plan import PlanForm
 
     other = JoinForm(store)
     other.join("quiet-owl-17", storage_consent=True)

@@ -133,7 +133,7 @@ def test_without_consent_the_form_works_but_stores_nothing(store):
     for i in range(1, 6):
         form.answer(f"who5_{i}", 3)
     result = form.submit()
-    assert result["scores"]["total"] == 15
+    assert result.scores["total"] == 15
     assert rows_in_store(store.path) == 0
     assert "not being saved" in form.saving_note.value
 
@@ -153,6 +153,95 @@ def test_clearing_an_answer_saves_it_as_skipped(store):
     form._control("who5_2").clear_button.click()
     assert form.answers["who5_2"] is None
     assert store.answers(participant=CODE).set_index("item").loc["who5_2", "missing"] == "skipped"
+
+
+def test_an_autosave_for_the_same_code_shows_what_was_saved(store):
+    from toolkit.widgets.autosave import Autosave
+
+    first = Autosave("who5", store, joined(store), "pre", "en", show=lambda answers: None)
+    first.start()
+    first.save("who5_1", 4)
+    first.save("who5_2", "prefer_not_to_say")
+    shown: dict = {}
+    again = Autosave("who5", store, CODE, "pre", "en", show=shown.update)  # a reload: the code, no join form
+    again.start()
+    assert shown == {"who5_1": 4, "who5_2": "prefer_not_to_say"}
+    assert CODE in again.note.value
+
+
+def test_an_autosave_without_consent_stores_nothing_and_says_so(store):
+    from toolkit.widgets.autosave import Autosave
+
+    saver = Autosave("who5", store, joined(store, storage=False), "pre", "en", show=lambda answers: None)
+    saver.start()
+    saver.save("who5_1", 4)
+    saver.save("who5_2", 1, typing=True)
+    saver.flush()
+    assert rows_in_store(store.path) == 0
+    assert saver.on_page == {"who5_1": 4, "who5_2": 1}  # kept on the page, for a later join
+    assert "not being saved" in saver.note.value
+
+
+def test_free_text_is_saved_while_typing_outside_a_kernel(store, all_types):
+    form = QuestionnaireForm(all_types, store, joined(store), "pre")
+    form.answer("note", "I would like")
+    assert store.saved_answers(CODE, all_types, "pre")["note"] == "I would like"
+
+
+def test_inside_a_kernel_typed_text_is_saved_after_a_pause_and_on_submit(store, all_types, monkeypatch):
+    import asyncio
+
+    from toolkit.widgets import autosave
+
+    monkeypatch.setattr(autosave, "_in_kernel", lambda: True)
+    monkeypatch.setattr(autosave, "TYPING_PAUSE", 0.05)
+
+    def saved_note():
+        return store.saved_answers(CODE, all_types, "pre").get("note")
+
+    async def typing():
+        form = QuestionnaireForm(all_types, store, joined(store), "pre")
+        form.answer("note", "I would")
+        form.answer("note", "I would like")
+        assert saved_note() is None  # still typing
+        await asyncio.sleep(0.2)
+        assert saved_note() == "I would like"
+        form.answer("note", "I would like to talk")
+        form.submit()  # no pause: submitting writes it
+        assert saved_note() == "I would like to talk"
+
+    asyncio.run(typing())
+
+
+def test_text_typed_inside_a_kernel_is_not_written_once_consent_is_withdrawn(store, all_types, monkeypatch):
+    import asyncio
+
+    from toolkit.widgets import autosave
+
+    monkeypatch.setattr(autosave, "_in_kernel", lambda: True)
+    monkeypatch.setattr(autosave, "TYPING_PAUSE", 0.05)
+
+    async def typing_then_erasing():
+        join = joined(store)
+        form = QuestionnaireForm(all_types, store, join, "pre")
+        form.answer("note", "something private")
+        join.erase()
+        await asyncio.sleep(0.2)
+        return form
+
+    form = asyncio.run(typing_then_erasing())
+    assert rows_in_store(store.path) == 0
+    assert form.save_errors == []
+
+
+def test_cleared_text_comes_back_empty_not_as_skipped(store, all_types):
+    form = QuestionnaireForm(all_types, store, joined(store), "pre")
+    form.answer("note", "first thoughts")
+    form.answer("note", "")
+    assert store.answers(participant=CODE).set_index("item").loc["note", "missing"] == "skipped"
+    again = QuestionnaireForm(all_types, store, CODE, "pre")
+    assert again.answers["note"] is None
+    assert again._control("note").control.value == ""
 
 
 def test_every_item_offers_prefer_not_to_say(store):
@@ -208,12 +297,12 @@ def test_submit_shows_scores_band_feedback_and_attribution(store):
     for i, v in enumerate([4, 4, 3, 3, 3], start=1):  # total 17, percent 68: band "good" (51-100)
         form.answer(f"who5_{i}", v)
     result = form.submit()
-    percent = next(f for f in result["feedback"] if f.scale == "percent")
+    percent = next(f for f in result.feedback if f.scale == "percent")
     assert percent.score == 68 and percent.band == "good"
     text = form.results.children[0].value
     assert "not a diagnosis" in text and "Good well-being lately" in text
     assert "Psychiatric Centre North Zealand" in form.results.children[-1].value
-    assert result["level"] == "" and result["safety"] is None
+    assert result.level == "" and result.safety is None
     assert form.figures and form.figures[0].layout.title.text
 
 
@@ -229,8 +318,8 @@ def test_too_few_answers_say_so_kindly(store):
     form = QuestionnaireForm("brs", store, None, "pre")
     form.answer("brs_1", 4)
     result = form.submit()
-    assert result["feedback"][0].score is None
-    assert "That is completely fine" in result["feedback"][0].shown
+    assert result.feedback[0].score is None
+    assert "That is completely fine" in result.feedback[0].shown
 
 
 def test_ecr_rs_feedback_is_a_position_never_a_type(store):
@@ -238,10 +327,10 @@ def test_ecr_rs_feedback_is_a_position_never_a_type(store):
     for i in range(1, 10):
         form.answer(f"ecr_rs_{i}", 6)
     result = form.submit()
-    shown = form.results.children[0].value.lower() + str(result["figure"].to_dict()).lower()
+    shown = form.results.children[0].value.lower() + str(result.figure.to_dict()).lower()
     for label in ("secure", "avoidant", "fearful", "preoccupied", "dismissing"):
         assert label not in shown
-    assert result["figure"].data[0].x[0] == pytest.approx((2 + 2 + 2 + 2 + 6 + 6) / 6)  # 8-6 keyed, 4.0
+    assert result.figure.data[0].x[0] == pytest.approx((2 + 2 + 2 + 2 + 6 + 6) / 6)  # 8-6 keyed, 4.0
 
 
 def test_safety_rule_fires_privately_with_resources_and_checkin_flag(store):
@@ -249,7 +338,7 @@ def test_safety_rule_fires_privately_with_resources_and_checkin_flag(store):
     for i, v in enumerate([2, 2, 1, 1], start=1):  # total 6: check_in (>= 6); anxiety 4: info
         form.answer(f"phq4_{i}", v)
     result = form.submit()
-    assert result["level"] == "check_in"
+    assert result.level == "check_in"
     panel = form.results.children[1]
     html_text = panel.children[0].value
     assert "Only you can see this" in html_text
@@ -275,14 +364,35 @@ def test_safety_rule_does_not_fire_just_below_its_threshold(store):
     for i, v in enumerate([1, 1, 1, 2], start=1):  # total 5, anxiety 2, depression 3 -> info only
         form.answer(f"phq4_{i}", v)
     result = form.submit()
-    assert result["level"] == "info"
+    assert result.level == "info"
     assert store.checkins().empty  # only check_in raises a flag
 
 
 def test_item_safety_rule_on_a_slider(store, all_types):
     form = QuestionnaireForm(all_types, store, joined(store, checkin=True), "pre")
     form.answer("level", 9)
-    assert form.submit()["level"] == "check_in"
+    assert form.submit().level == "check_in"
+
+
+def test_the_report_is_frozen_and_the_results_need_no_form(store):
+    from dataclasses import FrozenInstanceError
+
+    from toolkit.core.feedback import personal_report
+    from toolkit.instruments import load_instrument
+    from toolkit.widgets.results import render_results
+
+    inst = load_instrument("phq4")
+    report = personal_report(inst, {"phq4_1": 3, "phq4_2": 3, "phq4_3": 3, "phq4_4": 3}, locale="en-GB")
+    with pytest.raises(FrozenInstanceError):
+        report.level = ""
+    asked = []
+    parts = render_results(report, inst, language="en", code=CODE, on_checkin=lambda: asked.append(1) or True)
+    panel = parts[1]
+    button = next(c for c in panel.children if getattr(c, "description", "") == "I would like a private check-in")
+    button.click()
+    assert asked == [1] and CODE in panel.children[-1].value
+    unsaved = render_results(report, inst, language="en", code=None, on_checkin=None)[1]
+    assert not any(getattr(c, "description", "") for c in unsaved.children)  # nothing to ask for without saving
 
 
 # -- erasure -----------------------------------------------------------------------------------

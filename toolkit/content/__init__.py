@@ -4,7 +4,15 @@
 ``datafile`` reads YAML keeping line numbers so that a mistake is reported as ``path:line``.
 """
 
+from functools import cache
 from pathlib import Path
 
 CONTENT_DIR = Path(__file__).parent
 EXERCISES_DIR = CONTENT_DIR / "exercises"
+CSS_DIR = CONTENT_DIR / "css"
+
+
+@cache
+def css(name: str) -> str:
+    """The stylesheet ``content/css/<name>.css``, read once: styling is data, like the texts."""
+    return (CSS_DIR / f"{name}.css").read_text(encoding="utf-8")

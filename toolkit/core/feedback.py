@@ -1,16 +1,21 @@
 """Personal feedback: what a participant reads about their own scores, in their language.
 
-Pure: a row of scores in, plain records out. The widgets render them; the text itself
-(labels, band feedback, descriptions) comes from the instrument file.
+Pure: a row of scores in, plain frozen records out; ``toolkit.render.feedback`` renders
+them. The text itself (labels, band feedback, descriptions) comes from the instrument file.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from toolkit.content.text import pick, ui
 from toolkit.instruments.model import Instrument
+
+if TYPE_CHECKING:
+    from toolkit.core.safety import CrisisInfo
 
 
 @dataclass(frozen=True)
@@ -45,28 +50,38 @@ def personal_feedback(inst: Instrument, scores: dict, language: str = "en") -> l
     return out
 
 
-def feedback_html(fb: ScaleFeedback, language: str, css_class: str) -> str:
-    """One scale's feedback as escaped HTML: the score line, then band, text or why it is unscored."""
-    import html
+@dataclass(frozen=True)
+class SafetyNotice:
+    """What a participant sees privately when a safety rule fired: the calm message and support contacts."""
 
-    head = ui("score_line", language, label=fb.label, score=fb.shown if fb.score is not None else "–")
-    body = []
-    if fb.band_label:
-        body.append(f"<b>{html.escape(fb.band_label)}</b>")
-    if fb.text:
-        body.append(html.escape(fb.text))
-    if fb.score is None:
-        body.append(html.escape(fb.shown))
-    return f"<div class='{css_class}'><p><b>{html.escape(head)}</b></p><p>{' '.join(body)}</p></div>"
+    message: Mapping[str, Any]  # toolkit.core.safety.safety_message
+    crisis: CrisisInfo
 
 
-def personal_report(inst: Instrument, answers: dict, *, language: str = "en", locale: str | None = None) -> dict:
+@dataclass(frozen=True)
+class PersonalReport:
     """Everything a participant sees after submitting, computed from their answers alone.
 
-    Returns a dict: ``scores`` (the scoring row), ``feedback`` (ScaleFeedback list),
-    ``level`` and ``rules`` (safety), ``safety`` (message and crisis resources when a rule
-    fired, else None) and ``figure`` (a plotly Figure fitting the instrument, or None).
+    Frozen, so the widget that shows it cannot change what was scored. ``report["level"]``
+    reads a field as the dict this replaced did.
     """
+
+    instrument: str
+    scores: Mapping[str, Any]
+    feedback: tuple[ScaleFeedback, ...]
+    level: str = ""  # "" when no safety rule fired
+    rules: tuple[str, ...] = ()
+    safety: SafetyNotice | None = None
+    figure: Any = None  # a plotly Figure fitting the instrument, or None
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+def personal_report(inst: Instrument, answers: dict, *, language: str = "en", locale: str | None = None) -> PersonalReport:
+    """Score ``answers``, check the safety rules and put the participant's own feedback together."""
     import pandas as pd
 
     from toolkit.core import charts, safety
@@ -79,19 +94,12 @@ def personal_report(inst: Instrument, answers: dict, *, language: str = "en", lo
     fired = safety.evaluate(inst, frame, pd.DataFrame([scores])) if inst.safety else None
     level = str(fired["level"].iloc[0]) if fired is not None else ""
     rules = tuple(fired["rules"].iloc[0]) if fired is not None else ()
-    report = {
-        "instrument": inst.id,
-        "scores": scores,
-        "feedback": personal_feedback(inst, scores, language),
-        "level": level,
-        "rules": rules,
-        "safety": None,
-        "figure": charts.personal_chart(inst, scores, language) if scores else None,
-    }
-    if level:
-        report["safety"] = {"message": safety.safety_message(level, language, rules),
-                            "crisis": safety.crisis_resources(locale, language)}
-    return report
+    notice = (SafetyNotice(safety.safety_message(level, language, rules), safety.crisis_resources(locale, language))
+              if level else None)
+    return PersonalReport(
+        instrument=inst.id, scores=scores, feedback=tuple(personal_feedback(inst, scores, language)),
+        level=level, rules=rules, safety=notice,
+        figure=charts.personal_chart(inst, scores, language) if scores else None)
 
 
 def _scoring_value(value):

@@ -29,13 +29,13 @@ from typing import Any
 
 from pydantic import Field
 
-from toolkit.content import EXERCISES_DIR
+from toolkit.content import EXERCISES_DIR, css
 from toolkit.content.datafile import LocatedData, read_yaml, validate
 from toolkit.content.text import pick, ui
-from toolkit.core.feedback import feedback_html
 from toolkit.errors import AttuneError, Problem
 from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
 from toolkit.instruments.model import Id, Strict, Text
+from toolkit.render.feedback import feedback_html
 
 CONTENT_DIR = EXERCISES_DIR
 
@@ -266,26 +266,6 @@ def plan_html(entry: Entry, language: str = "en") -> str:
 
 # -- the file ------------------------------------------------------------------------------------
 
-STYLE = """
-body { margin: 0; background: #f6f7f9; color: #1a1a1a; font: 16px/1.5 system-ui, -apple-system, "Segoe UI",
-  Roboto, Arial, sans-serif; }
-main { max-width: 760px; margin: 0 auto; padding: 16px; box-sizing: border-box; }
-h1 { font-size: 1.6em; margin: 0.4em 0; } h2 { font-size: 1.3em; margin-top: 1.6em; } h3 { font-size: 1.1em; }
-article { background: #fff; border: 1px solid #d0d0d0; border-radius: 6px; padding: 12px 14px; margin: 12px 0;
-  overflow-wrap: anywhere; }
-.private { background: #fff8e6; border-left: 4px solid #8a5a00; padding: 8px 12px; }
-.feedback { border-left: 4px solid #0072B2; background: #f4f7fb; padding: 6px 10px; margin: 8px 0; }
-.note { color: #333; font-size: 0.93em; }
-dt { font-weight: 600; margin-top: 10px; } dd { margin: 4px 0 0 0; }
-.attune-answer { white-space: pre-wrap; overflow-wrap: anywhere; }
-figure { margin: 8px 0; } figcaption { color: #333; font-size: 0.9em; }
-.chart { width: 100%; }
-.chart-box.wide { overflow-x: auto; } .chart-box.wide > div { min-width: 640px; }
-footer { margin-top: 2em; border-top: 1px solid #d0d0d0; padding-top: 8px; }
-@media print { body { background: #fff; } article { break-inside: avoid; } }
-"""
-
-
 def build_takehome_html(entries: Iterable[Entry | Sequence], *, language: str = "en", code: str | None = None,
                         created: str | None = None, include_questions: bool = True) -> str:
     """A complete, self-contained HTML document summarising a participant's own results and plans.
@@ -344,7 +324,7 @@ def build_takehome_html(entries: Iterable[Entry | Sequence], *, language: str = 
             f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">\n"
             "<meta name='referrer' content='no-referrer'>\n"
             f"<title>{html.escape(pick(t.document_title, lang))}</title>\n"
-            f"<style>{STYLE}</style>\n</head>\n<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+            f"<style>\n{css('takehome')}</style>\n</head>\n<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
 
 
 def _result_article(entry: Entry, lang: str, with_timepoint: bool, chart: str) -> str:

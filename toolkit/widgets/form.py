@@ -1,10 +1,10 @@
 """A questionnaire form built from any instrument file: answers autosave, feedback is private.
 
-The form is a thin shell. It saves each answer the moment it is given (when the
-participant consented to storage), restores saved answers when it is built again for the
-same participant and timepoint, and on submit hands the answers to the core: scoring,
-safety rules, personal feedback and a chart. Whatever a participant typed is only ever
-shown back escaped.
+The form is a thin shell. Its answers are kept by ``toolkit.widgets.autosave.Autosave``
+(saved the moment they are given, with consent only; restored for the same participant
+and timepoint), and on submit it hands them to the core: scoring, safety rules, personal
+feedback and a chart, shown by ``toolkit.widgets.results``. Whatever a participant typed is
+only ever shown back escaped.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ from typing import Any
 import ipywidgets as w
 
 from toolkit.content.text import pick, ui
+from toolkit.core.feedback import PersonalReport, personal_report
 from toolkit.errors import AttuneError
 from toolkit.instruments import Instrument, load_instrument
+from toolkit.widgets.autosave import Autosave
 from toolkit.widgets.items import ItemControl
-from toolkit.widgets.join import JoinForm, is_saving
+from toolkit.widgets.join import JoinForm
+from toolkit.widgets.results import render_results
 from toolkit.widgets.style import style_widget
 
 
@@ -31,6 +34,9 @@ class QuestionnaireForm(w.VBox):
     shown when a safety rule fires.
     """
 
+    #: Stylesheets of ``content/css/`` added to the participant one.
+    stylesheets: tuple[str, ...] = ()
+
     def __init__(self, instrument: Instrument | str, store=None, participant: str | JoinForm | None = None,
                  timepoint: str = "pre", *, language: str = "en", locale: str | None = None,
                  on_submit: Callable[[QuestionnaireForm], None] | None = None):
@@ -40,12 +46,10 @@ class QuestionnaireForm(w.VBox):
         self.language = language
         self.locale = locale
         self.on_submit = on_submit
-        self.result: dict[str, Any] | None = None
+        self.result: PersonalReport | None = None
+        self.checkin_recorded = False
         self.figures: list = []
-        self.save_errors: list[str] = []
-        self._pending: dict = {}  # item id -> scheduled save of free text
-        self._join = participant if isinstance(participant, JoinForm) else None
-        self.code: str | None = participant if isinstance(participant, str) else None
+        self.autosave = Autosave(self.instrument, store, participant, timepoint, language, self._show)
         t = self._t
         inst = self.instrument
 
@@ -55,7 +59,7 @@ class QuestionnaireForm(w.VBox):
         self.progress_bar = w.IntProgress(value=0, min=0, max=len(self.controls), description="",
                                           layout=w.Layout(width="100%"))
         self.progress_label = w.HTML()
-        self.saving_note = w.HTML()
+        self.saving_note = self.autosave.note
         self.submit_button = w.Button(description=t("submit_button"), button_style="primary")
         self.submit_button.on_click(lambda _: self.submit())
         self.results = w.VBox()
@@ -66,86 +70,48 @@ class QuestionnaireForm(w.VBox):
             header.append(f"<details><summary>{html.escape(t('adapted_note_heading'))}</summary>"
                           f"<p class='attune-note'>{html.escape(pick(inst.adapted_wording_note, language))}</p></details>")
         super().__init__([
-            style_widget(), w.HTML("".join(header)), self.saving_note,
+            style_widget(*self.stylesheets), w.HTML("".join(header)), self.saving_note,
             w.VBox([c.widget for c in self.controls]),
             self.progress_bar, self.progress_label, self.submit_button, self.results,
         ])
         self.add_class("attune")
-        if self._join is not None:
-            self._join.on_join(self._joined)
-            if self._join.code:
-                self._joined(self._join)
-        else:
-            self._restore()
-        self._update_progress()
+        self.autosave.start()
+        self._refresh()
 
     # -- saving ------------------------------------------------------------------------------
 
     @property
+    def code(self) -> str | None:
+        return self.autosave.code
+
+    @property
     def saving(self) -> bool:
         """Whether answers go to the store: a store, a code, and the participant's storage consent."""
-        return is_saving(self.store, self.code, self._join)
+        return self.autosave.saving
+
+    @property
+    def save_errors(self) -> list[str]:
+        return self.autosave.errors
 
     def _t(self, key: str, **values) -> str:
         return ui(key, self.language, **values)
-
-    def _joined(self, join: JoinForm) -> None:
-        """The participant joined (or erased): restore what was saved, then save what is on the page."""
-        self.code = join.code
-        on_page = {c.item.id: c.value for c in self.controls if c.value is not None}
-        self._restore()
-        if self.saving:
-            for item_id, value in on_page.items():
-                self._save(item_id, value)
-                self._control(item_id).set_value(value)
-        self._update_progress()
-
-    def _restore(self) -> None:
-        if self.saving:
-            saved = self.store.saved_answers(self.code, self.instrument, self.timepoint)
-            for control in self.controls:
-                if control.item.id in saved:
-                    control.set_value(saved[control.item.id])
-        self.saving_note.value = (f"<p class='attune-note'>{html.escape(self._t('saved_note', code=self.code))}</p>"
-                                  if self.saving else
-                                  f"<p class='attune-note'>{html.escape(self._t('not_saved_note'))}</p>")
 
     def _control(self, item_id: str) -> ItemControl:
         return next(c for c in self.controls if c.item.id == item_id)
 
     def _answer_changed(self, control: ItemControl) -> None:
-        if self.saving:
-            if control.item.type == "free_text":
-                self._save_soon(control)
-            else:
-                self._save(control.item.id, control.value)
-        self._update_progress()
+        self.autosave.save(control.item.id, control.value, typing=control.item.type == "free_text")
+        self._refresh()
 
-    def _save_soon(self, control: ItemControl, delay: float = 0.8) -> None:
-        """Free text arrives keystroke by keystroke: save once typing pauses, so a closed tab loses
-        at most the last moment of typing. Outside a kernel (tests, scripts) save at once: another
-        library's loop may look "running" there without ever running our callback."""
-        import asyncio
+    def _show(self, answers: dict[str, Any]) -> None:
+        """Put saved (or re-saved) answers on the page without saving them again."""
+        for control in self.controls:
+            if control.item.id in answers:
+                control.set_value(answers[control.item.id])
+        self._refresh()
 
-        if not _in_kernel():
-            self._save(control.item.id, control.value)
-            return
-        loop = asyncio.get_running_loop()
-        pending = self._pending.pop(control.item.id, None)
-        if pending is not None:
-            pending.cancel()
-        self._pending[control.item.id] = loop.call_later(
-            delay, lambda: (self._pending.pop(control.item.id, None), self._save(control.item.id, control.value)))
-
-    def _save(self, item_id: str, value: Any) -> None:
-        try:
-            self.store.record_answer(self.code, self.instrument, item_id, value, timepoint=self.timepoint)
-        except AttuneError as exc:
-            message = self._t("save_error", reason=str(exc))
-            self.save_errors.append(message)
-            self.saving_note.value = f"<p role='alert'>{html.escape(message)}</p>"
-
-    def _update_progress(self) -> None:
+    def _refresh(self) -> None:
+        """Show progress after answers changed (subclasses show more)."""
         answered = sum(c.value is not None for c in self.controls)
         self.progress_bar.value = answered
         progress = self._t("progress", answered=answered, total=len(self.controls))
@@ -173,60 +139,37 @@ class QuestionnaireForm(w.VBox):
 
     # -- submitting ---------------------------------------------------------------------------
 
-    def submit(self) -> dict[str, Any]:
+    def submit(self) -> PersonalReport:
         """Score, check safety rules, record the submission and show the participant's own feedback."""
-        from toolkit.core.feedback import personal_report
-        from toolkit.widgets.results import render_results
-
-        for item_id, pending in list(self._pending.items()):  # typed text not yet saved
-            pending.cancel()
-            self._pending.pop(item_id, None)
-            self._save(item_id, self._control(item_id).value)
-
-        self.result = personal_report(self.instrument, self.answers, language=self.language, locale=self.locale)
-        checkin_recorded = False
+        self.autosave.flush()  # typed text not yet saved
+        report = personal_report(self.instrument, self.answers, language=self.language, locale=self.locale)
+        self.result = report
+        self.checkin_recorded = False
         if self.saving:
             try:
                 # Only a check_in rule raises a flag by itself; at "info" the participant may still ask.
-                flag = self.result["level"] == "check_in"
-                checkin_recorded = self.store.submit(self.code, self.instrument, self.timepoint,
-                                                     level="check_in" if flag else None,
-                                                     rules=self.result["rules"] if flag else ())
+                flag = report.level == "check_in"
+                self.checkin_recorded = self.store.submit(self.code, self.instrument, self.timepoint,
+                                                          level="check_in" if flag else None,
+                                                          rules=report.rules if flag else ())
             except AttuneError as exc:
                 self.save_errors.append(str(exc))
-        self.result["checkin_recorded"] = checkin_recorded
-        self.figures = [self.result["figure"]] if self.result.get("figure") is not None else []
-        self.results.children = render_results(self, self.result)
+        self.figures = [report.figure] if report.figure is not None else []
+        self.results.children = render_results(report, self.instrument, language=self.language, code=self.code,
+                                               checkin_recorded=self.checkin_recorded,
+                                               on_checkin=self.request_checkin if self.saving else None)
         if self.on_submit:
             self.on_submit(self)
-        return self.result
+        return report
 
     def request_checkin(self) -> bool:
         """The participant asks for a private check-in: record consent and the flag (only them and the facilitator)."""
-        if not (self.result and self.result["level"] and self.store is not None and self.code):
+        if not (self.result and self.result.level and self.store is not None and self.code):
             return False
         if not self.saving:
             return False
         self.store.register(self.code, storage_consent=True, checkin_consent=True)
-        if self._join is not None:
-            self._join.checkin_consent = True
-        return self.store.submit(self.code, self.instrument, self.timepoint, level=self.result["level"],
-                                 rules=self.result["rules"])
-
-
-def _in_kernel() -> bool:
-    """Whether this runs inside a Jupyter kernel, whose event loop runs scheduled callbacks."""
-    import asyncio
-
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+        if self.autosave.join is not None:
+            self.autosave.join.checkin_consent = True
+        return self.store.submit(self.code, self.instrument, self.timepoint, level=self.result.level,
+                                 rules=self.result.rules)

@@ -1,69 +1,74 @@
-"""Show a participant their own results: scores in plain words, a chart, and private support."""
+"""Show a participant their own results: scores in plain words, a chart, and private support.
+
+Takes a frozen ``PersonalReport`` and what the page knows (language, code, whether a
+check-in can be asked for), never the form itself, so the form imports this and not the
+other way round.
+"""
 
 from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import ipywidgets as w
 
 from toolkit.content.text import pick, ui
-from toolkit.core.feedback import feedback_html
+from toolkit.core.feedback import PersonalReport, SafetyNotice
+from toolkit.instruments import Instrument
+from toolkit.render.feedback import feedback_html
 
-if TYPE_CHECKING:
-    from toolkit.widgets.form import QuestionnaireForm
 
-
-def render_results(form: QuestionnaireForm, result: dict) -> list[w.Widget]:
-    lang = form.language
-    inst = form.instrument
+def render_results(report: PersonalReport, instrument: Instrument, *, language: str, code: str | None,
+                   checkin_recorded: bool = False, on_checkin: Callable[[], bool] | None = None) -> list[w.Widget]:
+    """The results panel's widgets. ``on_checkin()`` records a check-in the participant asks for
+    (None when their answers are not saved); ``checkin_recorded`` says one was recorded already."""
+    lang = language
     parts: list[w.Widget] = []
     lines = [f"<h3>{html.escape(ui('results_heading', lang))}</h3>",
              f"<p><i>{html.escape(ui('not_diagnosis', lang))}</i></p>"]
-    lines += [feedback_html(fb, lang, "attune-feedback") for fb in result["feedback"]]
+    lines += [feedback_html(fb, lang, "attune-feedback") for fb in report.feedback]
     parts.append(w.HTML("".join(lines)))
 
-    if result.get("safety"):
-        parts.append(_safety_panel(form, result))
+    if report.safety is not None:
+        parts.append(_safety_panel(report.safety, lang, code, checkin_recorded, on_checkin))
 
-    figure = result.get("figure")
-    if figure is not None:
-        parts.append(figure_output(figure))
+    if report.figure is not None:
+        parts.append(figure_output(report.figure))
 
+    licence = instrument.licence
     attribution = (f"<details><summary>{html.escape(ui('attribution_heading', lang))}</summary>"
-                   f"<p class='attune-note'>{html.escape(pick(inst.licence.attribution, lang))}</p>"
-                   f"<p class='attune-note'>{html.escape(pick(inst.licence.terms, lang))}</p></details>")
+                   f"<p class='attune-note'>{html.escape(pick(licence.attribution, lang))}</p>"
+                   f"<p class='attune-note'>{html.escape(pick(licence.terms, lang))}</p></details>")
     parts.append(w.HTML(attribution))
     return parts
 
 
-def _safety_panel(form: QuestionnaireForm, result: dict) -> w.Widget:
+def _safety_panel(notice: SafetyNotice, lang: str, code: str | None, checkin_recorded: bool,
+                  on_checkin: Callable[[], bool] | None) -> w.Widget:
     """Shown to this participant alone: a calm message, support contacts, and a check-in offer."""
-    lang = form.language
-    message = result["safety"]["message"]
-    crisis = result["safety"]["crisis"]
+    message = notice.message
     esc = html.escape
     rows = [f"<h3>{esc(message['heading'])}</h3>", f"<p>{esc(message['privacy'])}</p>",
             f"<p>{esc(message['body'])}</p>"]
     rows += [f"<p><b>{esc(note)}</b></p>" for note in message.get("notes", [])]
     rows.append(f"<h4>{esc(message['resources_heading'] or ui('resources_heading', lang))}</h4>")
-    for heading, members in crisis.by_kind():
+    for heading, members in notice.crisis.by_kind():
         rows.append(f"<p><b>{esc(heading)}</b></p><ul>")
         rows += [f"<li>{_resource_html(r)}</li>" for r in members]
         rows.append("</ul>")
     rows.append(f"<p>{esc(message['urgent'])}</p>")
     rows.append(f"<p>{esc(message['offer'])}</p>")
     parts: list[w.Widget] = [w.HTML("".join(rows))]
-    if result.get("checkin_recorded"):
-        parts.append(w.HTML(f"<p role='status'>{esc(ui('checkin_consented', lang, code=form.code))}</p>"))
-    elif form.saving:
+    if checkin_recorded:
+        parts.append(w.HTML(f"<p role='status'>{esc(ui('checkin_consented', lang, code=code))}</p>"))
+    elif on_checkin is not None:
         status = w.HTML()
         button = w.Button(description=ui("checkin_request_button", lang))
 
         def ask(_):
-            if form.request_checkin():
-                status.value = f"<p role='status'>{esc(ui('checkin_requested', lang, code=form.code))}</p>"
+            if on_checkin():
+                status.value = f"<p role='status'>{esc(ui('checkin_requested', lang, code=code))}</p>"
                 button.layout.display = "none"
 
         button.on_click(ask)

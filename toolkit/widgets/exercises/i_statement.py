@@ -20,13 +20,9 @@ from toolkit.content.text import pick
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import Id, Strict, Text
 from toolkit.widgets import JoinForm
-from toolkit.widgets.exercises.emotions import (
-    ExerciseAnswers,
-    exercise_box,
-    exercise_style,
-    feeling_words,
-    load_content,
-)
+from toolkit.widgets.autosave import Autosave
+from toolkit.widgets.exercise import exercise_box, exercise_style, load_content
+from toolkit.widgets.feelings import feeling_words
 from toolkit.widgets.items import ItemControl
 
 Part = Literal["feeling", "situation", "need"]
@@ -157,7 +153,7 @@ class IStatementBuilder(w.VBox):
         self.sentence_html = w.HTML()
         self.copy_box = w.Textarea(description=t(content.copy_label), layout=w.Layout(width="100%"))
         self.hints_html = w.HTML()
-        self.answers = ExerciseAnswers("i_statement", store, participant, timepoint, language, self._show)
+        self.answers = Autosave("i_statement", store, participant, timepoint, language, self._show)
 
         self.feeling_choice.observe(lambda _: self._part_changed("feeling"), names="value")
         self.own_feeling.observe(lambda _: self._part_changed("feeling"), names="value")
@@ -210,7 +206,10 @@ class IStatementBuilder(w.VBox):
     def _part_changed(self, part: Part) -> None:
         self._refresh()
         if not self._quiet:
-            self.answers.save(part, getattr(self, part) if part == "feeling" else getattr(self, part).value)
+            if part == "feeling":
+                self.answers.save(part, self.feeling)
+            else:  # typed keystroke by keystroke: saved once typing pauses
+                self.answers.save(part, getattr(self, part).value, typing=True)
 
     def _refresh(self) -> None:
         content = i_statement_content()

@@ -17,7 +17,7 @@ from pydantic import Field
 from toolkit.content.text import pick
 from toolkit.instruments.model import Strict, Text
 from toolkit.widgets import JoinForm
-from toolkit.widgets.exercises.emotions import exercise_box, exercise_style, load_content
+from toolkit.widgets.exercise import exercise_box, exercise_style, load_content
 
 DEFAULT_TURN_MINUTES = 2
 MAX_TURN_MINUTES = 10

@@ -28,9 +28,8 @@ from toolkit.errors import AttuneError, UnknownInstrumentError
 from toolkit.instruments import load_instrument
 from toolkit.render.takehome import Entry, build_takehome_html, entry_label, first_step_content
 from toolkit.widgets import JoinForm
-from toolkit.widgets.exercises.planner import exercise_style
-from toolkit.widgets.join import is_saving
-from toolkit.widgets.style import style_widget
+from toolkit.widgets.autosave import PageParticipant
+from toolkit.widgets.exercise import exercise_style
 
 DEFAULT_FILENAME = "attune-summary.html"
 
@@ -98,8 +97,7 @@ class TakeHomeDownload(w.VBox):
         self.filename = filename
         self.today = today
         self.forms = list(forms)
-        self._join = participant if isinstance(participant, JoinForm) else None
-        self._code = participant if isinstance(participant, str) else None
+        self.participant = PageParticipant(store, participant)
         self.entries: list[Entry] = []
         self._boxes: list[w.Checkbox] = []
         self.document: str = ""
@@ -114,7 +112,7 @@ class TakeHomeDownload(w.VBox):
         self.status = w.HTML()
         e = html.escape
         super().__init__([
-            style_widget(), exercise_style(),
+            exercise_style(),
             w.HTML(f"<h3>{e(pick(t.heading, language))}</h3><p>{e(pick(t.intro, language))}</p>"
                    f"<div class='attune-private' role='note'><p>{e(pick(t.privacy, language))}</p></div>"),
             self.prepare_button, self.status, self.choices, self.link,
@@ -125,12 +123,12 @@ class TakeHomeDownload(w.VBox):
 
     @property
     def code(self) -> str | None:
-        return self._join.code if self._join is not None else self._code
+        return self.participant.code
 
     @property
     def saving(self) -> bool:
         """Saved answers are read only for a participant who consented to storage (as the forms do)."""
-        return is_saving(self.store, self.code, self._join)
+        return self.participant.saving
 
     def collect(self) -> list[Entry]:
         """Saved entries (with consent) merged with the forms on this page."""

@@ -30,8 +30,8 @@ from toolkit.errors import Problem
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import Id, Strict, Text
 from toolkit.widgets import JoinForm
-from toolkit.widgets.exercises.planner import DEFAULT_TIMEPOINT, PlanForm, exercise_style
-from toolkit.widgets.style import style_widget
+from toolkit.widgets.exercise import exercise_style
+from toolkit.widgets.plan import DEFAULT_TIMEPOINT, PlanForm
 
 CONTENT_FILE = EXERCISES_DIR / "therapy_approaches.yaml"
 CHECKLIST = "therapist_checklist"
@@ -151,7 +151,7 @@ class ApproachesComparison(w.VBox):
                                  style={"description_width": "initial"}, layout=w.Layout(width="100%"))
         self.cards = w.HTML(approaches_html(language))
         self.aspect.observe(lambda _: self.show(self.aspect.value or None), names="value")
-        super().__init__([style_widget(), exercise_style(),
+        super().__init__([exercise_style(),
                           w.HTML(f"<h3>{html.escape(pick(c.title, language))}</h3>"
                                  f"<p>{html.escape(pick(c.intro, language))}</p>"),
                           self.aspect, self.cards])
@@ -206,18 +206,10 @@ class TherapistChecklist(PlanForm):
         children = list(self.children)
         children.insert(children.index(self.progress_bar), self.follow_ups)
         self.children = tuple(children)
-        self._show_follow_ups()
 
-    def _answer_changed(self, control) -> None:
-        super()._answer_changed(control)
-        self._show_follow_ups()
-
-    def _restore(self) -> None:
-        super()._restore()
-        if hasattr(self, "controls"):
-            self._show_follow_ups()
-
-    def _show_follow_ups(self) -> None:
+    def _refresh(self) -> None:
+        """Progress, and the follow-up questions for the answers on the page (given or restored)."""
+        super()._refresh()
         self.follow_ups.value = follow_ups_html(self.answers, self.language)
 
     @property
@@ -259,6 +251,6 @@ def support_contacts_html(locale: str | None, language: str = "en") -> str:
 
 def support_contacts(session) -> w.VBox:
     """For a notebook: ``support_contacts(session)``, shown on the participant's own screen."""
-    box = w.VBox([style_widget(), exercise_style(), w.HTML(support_contacts_html(session.locale, session.language))])
+    box = w.VBox([exercise_style(), w.HTML(support_contacts_html(session.locale, session.language))])
     box.add_class("attune")
     return box
