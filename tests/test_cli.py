@@ -74,6 +74,8 @@ def expected_who5_scores(frame: pd.DataFrame) -> None:
     assert frame["percent"].tolist()[:2] == [60, 28]  # 15 x 4; 7 x 4
     assert frame["percent_band"].fillna("").tolist() == ["good", "very_low", ""]
     assert pd.isna(frame["total"][2])  # p3 answered 4 of 5
+    # 28 % is on the check-in cut-off; p3's total is at least 20 (80 %) whatever the missing answer
+    assert frame["safety"].fillna("").tolist() == ["", "check_in", ""]
     assert frame["total_answered"].tolist() == [5, 5, 4]
 
 
@@ -82,7 +84,7 @@ def test_score_writes_csv_to_stdout(tmp_path, capsys):
     code, out, err = run(capsys, "score", "who5", str(answers))
     assert code == 0 and err == ""
     assert out.splitlines()[0] == ("participant,total,total_answered,total_band,"
-                                   "percent,percent_answered,percent_band")
+                                   "percent,percent_answered,percent_band,safety")
     expected_who5_scores(pd.read_csv(io.StringIO(out)))
 
 
@@ -121,7 +123,7 @@ licence: {terms: {en: test}, commercial_use: allowed, attribution: {en: test}}
     answers = write(tmp_path, "answers.csv", "participant,note\np1,hello\n")
     code, out, err = run(capsys, "score", str(notes), str(answers))
     assert code == 0 and err == ""
-    assert out.splitlines() == ["participant", "p1"]
+    assert out.splitlines() == ["participant,safety", "p1,"]
 
 
 # --- bad input: exit 2, a located message, no traceback -------------------------------------------
@@ -184,3 +186,12 @@ def test_console_script_scores_and_reports_errors(tmp_path):
     assert failed.returncode == 2
     assert "line 2 (row 1), participant p1, column 'who5_5': value 9" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_score_adds_the_safety_level_for_answers_typed_in_from_paper(tmp_path, capsys):
+    # PHQ-4 3, 3, 3 with the last item skipped: the total is at least 9, a check-in;
+    # 1, 2 and two blanks: anxiety is 3 (information) and the total may stay below 6.
+    answers = write(tmp_path, "phq4.csv", "participant,phq4_1,phq4_2,phq4_3,phq4_4\na,3,3,3,\nb,1,2,,\nc,0,0,0,0\n")
+    code, out, _ = run(capsys, "score", "phq4", str(answers))
+    assert code == 0
+    assert pd.read_csv(io.StringIO(out))["safety"].fillna("").tolist() == ["check_in", "info", ""]

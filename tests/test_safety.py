@@ -95,13 +95,15 @@ def test_missing_answers_never_fire():
     assert result("phq4", answers) == [("", ())] * 3
 
 
-def test_an_unscored_total_does_not_fire_even_when_a_subscale_does():
-    # anxiety 6 is scored; the total needs all four answers, so it is NaN and cannot fire
-    assert result("phq4", phq4([3, 3, "skipped", None])) == [("info", (SUBSCALE,))]
+def test_an_unscored_total_fires_only_when_the_answers_given_already_reach_it():
+    # 3 + 3 + (0..3) + (0..3): the total is at least 6 whatever the skipped answers would be
+    assert result("phq4", phq4([3, 3, "skipped", None])) == [("check_in", (DISTRESS, SUBSCALE))]
+    # 2 + 2 + (0..3) + (0..3) may stay below 6: only the scored anxiety subscale (4) fires
+    assert result("phq4", phq4([2, 2, "skipped", None])) == [("info", (SUBSCALE,))]
 
 
-def test_a_nan_score_never_fires_whatever_the_answers():
-    answers = phq4([3, 3, 3, 3])
+def test_a_nan_score_with_nothing_answered_never_fires():
+    answers = phq4([None, None, None, None])
     scores = pd.DataFrame({"total": [np.nan], "anxiety": [np.nan], "depression": [np.nan]})
     out = evaluate("phq4", answers, scores)
     assert (out["level"].iloc[0], out["rules"].iloc[0]) == ("", ())
@@ -147,7 +149,8 @@ def test_evaluate_over_many_rows_equals_evaluate_one_row_by_row():
 
 
 def test_evaluate_one_scores_the_answers_itself_when_no_scores_are_given():
-    assert evaluate_one("phq4", {"phq4_1": 3, "phq4_2": 3}) == SafetyResult("info", (SUBSCALE,))
+    assert evaluate_one("phq4", {"phq4_1": 2, "phq4_2": 2}) == SafetyResult("info", (SUBSCALE,))
+    assert evaluate_one("phq4", {"phq4_1": 3, "phq4_2": 3}) == SafetyResult("check_in", (DISTRESS, SUBSCALE))
     assert evaluate_one("phq4", {}) == SafetyResult("", ())
 
 

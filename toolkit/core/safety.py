@@ -4,8 +4,10 @@ An instrument file declares its rules (``safety:``; levels ``info`` < ``check_in
 shared/instruments.md, "Bands and safety rules used by the toolkit"). ``evaluate`` checks
 every rule for every row at once: one comparison per condition over whole columns, so a
 thousand participants cost the same Python as one. Item conditions compare the raw answer
-and scale conditions the score; a missing answer or score (blank, a typed missing code,
-NaN) never fires a rule.
+and scale conditions the score. A skipped answer never silences a rule: a condition also
+holds when it holds over the whole range still possible (``scoring.score_bounds``; for an
+item, its response scale), whatever the missing answers would be. PHQ-4 answered 3, 3, 3
+with one item skipped has a total of at least 9, so the check-in fires.
 
 A workshop may add rules or make them stricter, never silently weaker: ``effective_rules``
 merges a workshop's rules with the defaults and refuses any that would fire less often.
@@ -77,9 +79,10 @@ def evaluate(instrument: Instrument | str, answers: pd.DataFrame, scores: pd.Dat
         raise ResponseDataError(f"answers have {len(answers)} rows and scores {len(scores)}: "
                                 "they must describe the same respondents, row for row")
     columns: dict[tuple[str, str], np.ndarray] = {}
+    ranges = _Ranges(inst, answers)
     fired = np.zeros((len(answers), len(rules)), dtype=bool)
     for j, rule in enumerate(rules):
-        fired[:, j] = _holds(rule, rule.when, answers, scores, columns)
+        fired[:, j] = _holds(rule, rule.when, answers, scores, columns, ranges)
     return _summarise(fired, rules, answers.index)
 
 
@@ -94,7 +97,7 @@ def evaluate_one(instrument: Instrument | str, answers: Mapping[str, object],
 
         row = {i.id: [answers.get(i.id)] for i in inst.scored_items}
         scores = score(inst, pd.DataFrame(row, dtype=object)).iloc[0].to_dict()
-    items = sorted({c.item for r in rules for c in _conditions(r.when) if c.item})
+    items = sorted({c.item for r in rules for c in _conditions(r.when) if c.item} | {i.id for i in inst.scored_items})
     scales = sorted({c.scale for r in rules for c in _conditions(r.when) if c.scale})
     answer_row = pd.DataFrame({i: [answers.get(i)] for i in items}, index=[0], dtype=object)
     score_row = pd.DataFrame({s: [scores.get(s)] for s in scales}, index=[0], dtype=object)
@@ -102,10 +105,41 @@ def evaluate_one(instrument: Instrument | str, answers: Mapping[str, object],
     return SafetyResult(out["level"].iloc[0], out["rules"].iloc[0])
 
 
+class _Ranges:
+    """The lowest and highest value each condition's target could still take, computed on first use."""
+
+    def __init__(self, inst: Instrument, answers: pd.DataFrame):
+        self.inst, self.answers, self._scales = inst, answers, None
+
+    def scale(self, scale_id: str) -> tuple[np.ndarray, np.ndarray]:
+        if self._scales is None:
+            from toolkit.core.scoring import score_bounds
+
+            self._scales = score_bounds(self.inst, self.answers)
+        return self._scales[scale_id]
+
+    def item(self, item_id: str, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scale = self.inst.response_scale_of(self.inst.item(item_id))
+        if scale is None:  # a free-text item has no range: only its answer counts
+            return given, given
+        values = scale.values
+        missing = np.isnan(given)
+        return np.where(missing, min(values), given), np.where(missing, max(values), given)
+
+
+def _certain(op: str, lo: np.ndarray, hi: np.ndarray, value: float) -> np.ndarray:
+    """Whether ``target op value`` holds for every target in [lo, hi]."""
+    if op in (">", ">="):
+        return _OPS[op](lo, value)
+    if op in ("<", "<="):
+        return _OPS[op](hi, value)
+    return (lo == value) & (hi == value)
+
+
 def _holds(rule: SafetyRule, when: Condition | AnyOf, answers: pd.DataFrame, scores: pd.DataFrame,
-           columns: dict) -> np.ndarray:
+           columns: dict, ranges: _Ranges) -> np.ndarray:
     if isinstance(when, AnyOf):
-        return np.logical_or.reduce([_holds(rule, c, answers, scores, columns) for c in when.any])
+        return np.logical_or.reduce([_holds(rule, c, answers, scores, columns, ranges) for c in when.any])
     key = ("item", when.item) if when.item else ("scale", when.scale)
     if key not in columns:
         frame, what = (answers, "answers") if when.item else (scores, "scores")
@@ -114,7 +148,9 @@ def _holds(rule: SafetyRule, when: Condition | AnyOf, answers: pd.DataFrame, sco
                                     f"{what} do not have (leave a cell blank for an unanswered question)")
         columns[key] = _numeric(frame[key[1]])
     with np.errstate(invalid="ignore"):
-        return _OPS[when.op](columns[key], when.value)  # NaN compares False: a missing value never fires
+        met = _OPS[when.op](columns[key], when.value)  # NaN compares False: on its own, a gap never fires
+    lo, hi = ranges.item(when.item, columns[key]) if when.item else ranges.scale(when.scale)
+    return met | _certain(when.op, lo, hi, when.value)
 
 
 def _numeric(column: pd.Series) -> np.ndarray:

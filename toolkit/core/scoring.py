@@ -123,6 +123,32 @@ def score(instrument: Instrument | str, responses: pd.DataFrame, *, source: str 
     return pd.DataFrame(out, index=responses.index)
 
 
+def score_bounds(instrument: Instrument | str, responses: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per scale, the lowest and highest score each row could still reach once every item is answered.
+
+    An answered item counts as it is; an unanswered one (blank, missing code, or no column) could
+    take any value of its response scale. Reverse keying keeps an item's range, so the bounds are
+    the keyed sum of the answers plus the sum of the missing items' smallest (largest) values,
+    divided by the number of items for a mean and multiplied by the scale's factor. Safety rules
+    use them to fire on partial answers that already meet a condition whatever the rest would be.
+    """
+    inst = load_instrument(instrument)
+    plan = plan_for(inst)
+    matrix = _to_matrix(responses.reindex(columns=plan.items), plan, None)
+    answered = ~np.isnan(matrix)
+    keyed = matrix.copy()
+    if plan.reverse.size:
+        keyed[:, plan.reverse] = (plan.lo + plan.hi)[plan.reverse] - keyed[:, plan.reverse]
+    low, high = np.where(answered, keyed, plan.lo), np.where(answered, keyed, plan.hi)
+    bounds = {}
+    for scale, rows in zip(inst.scales, plan.scale_rows, strict=True):
+        lo, hi = low[:, rows].sum(axis=1), high[:, rows].sum(axis=1)
+        if scale.method == "mean":
+            lo, hi = lo / len(scale.items), hi / len(scale.items)
+        bounds[scale.id] = (lo * scale.factor, hi * scale.factor)
+    return bounds
+
+
 CHUNK_ROWS = 32_768  # about 4.7 MB of float32 for 36 items: the working set stays in cache
 
 
