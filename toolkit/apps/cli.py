@@ -71,12 +71,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 @command("score")
 def cmd_score(args: argparse.Namespace) -> int:
     from toolkit.apps.responses import read_responses_csv
+    from toolkit.core.safety import evaluate
     from toolkit.core.scoring import score
     from toolkit.instruments import load_instrument
 
     inst = load_instrument(args.instrument)
     responses = read_responses_csv(args.responses)
     result = score(inst, responses, source=args.responses, line_offset=2)
+    # Answers typed in from paper get the same care: the highest safety level each row fired.
+    result["safety"] = evaluate(inst, responses, result)["level"] if inst.safety else ""
     if args.output:
         result.to_csv(args.output, index=False, float_format="%.10g")
     else:
