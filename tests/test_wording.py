@@ -1,0 +1,33 @@
+"""Wording a clinical review asked for: facts stated as the study found them, no promise we cannot keep."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CARRERE = [ROOT / "notebooks" / "03_communication.md", ROOT / "notebooks" / "es" / "03_comunicacion.md",
+           ROOT / "toolkit" / "content" / "exercises" / "i_statement.yaml"]
+
+
+@pytest.mark.parametrize("path", CARRERE, ids=lambda p: p.name)
+def test_carrere_and_gottman_predicted_divorce_over_six_years(path):
+    """The first three minutes of a conflict discussion predicted divorce over six years (Carrère & Gottman, 1999)."""
+    text = re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
+    claims = re.findall(r"[^.]*(?:three minutes|tres primeros minutos)[^.(]*\(Carr", text)
+    assert claims
+    for sentence in claims:
+        assert re.search(r"divorc", sentence) and re.search(r"six years|seis años", sentence), sentence
+    assert "whole conversation" not in text and "toda la conversación" not in text
+
+
+def test_free_and_confidential_never_covers_emergency_services():
+    levels = yaml.safe_load((ROOT / "toolkit" / "content" / "safety.yaml").read_text(encoding="utf-8"))["levels"]
+    for level in levels.values():
+        for language, body in level.get("body", {}).items():
+            body = " ".join(body.split())
+            if "confidential" in body or "confidenciales" in body:
+                assert re.search(r"emergency numbers are for|números de emergencia son para", body), (language, body)
