@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from toolkit.core import checkins, couples, disclosure, group_figures, privacy, quality
 from toolkit.core import group as core
 from toolkit.core.privacy import Distribution, SmallGroup
-from toolkit.instruments import load_instrument_file
+from toolkit.instruments import load_instrument, load_instrument_file
+from toolkit.render import dashboard as render
 from toolkit.store.example_data import load_into_store
 from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import dashboard as shell
@@ -123,7 +125,7 @@ def shown_figures(out) -> list[dict]:
 def test_band_figure_never_shows_the_one_dissatisfied_person(store, size):
     group(store, size)
     view = core.instrument_views(store.wide("csi4", "pre"), "csi4", K, "pre")
-    figures = core.instrument_figures(view)
+    figures = group_figures.instrument_figures(view)
     if size < K:
         assert view.small and len(figures) == 1
         assert annotation_integers(figures[0]) <= {K}  # "fewer than 5": not even the group size
@@ -158,7 +160,7 @@ def test_attendance_for_small_and_threshold_groups(store, size):
     assert att.joined == size
     if size < K:
         assert att.small and att.forms.empty
-        assert "Joined: 4" in shell.attendance_html(att) and "<table" not in shell.attendance_html(att)
+        assert "Joined: 4" in render.attendance_html(att) and "<table" not in render.attendance_html(att)
         return
     phq = att.forms[att.forms["instrument"] == "phq4"].set_index("status")
     assert phq.loc["in_progress", "suppressed"] and phq.loc["in_progress", "shown"] == "fewer than 5"
@@ -187,9 +189,9 @@ def test_a_visible_distribution_keeps_its_small_cell_hidden(store):
     assert total.table.loc["none", "count"] == 6
     assert total.table.loc["moderate", "shown"] == "fewer than 5"
     assert total.table.loc["severe", "shown"] == "fewer than 5"
-    for fig in core.instrument_figures(view)[:-1]:
+    for fig in group_figures.instrument_figures(view)[:-1]:
         assert_count_figure_safe(fig)
-    fig = core.instrument_figures(view)[0]
+    fig = group_figures.instrument_figures(view)[0]
     assert hidden_bar(fig, "a fair amount")["y"] == K
 
 
@@ -199,8 +201,8 @@ def test_combination_guard_sees_a_mean_that_proves_a_hidden_band_is_not_empty():
     table = pd.DataFrame({"count": pd.array([pd.NA, pd.NA], dtype="Int64"), "suppressed": [True, True],
                           "note": ["fewer_than_k", "fewer_than_k"]})
     # 6 people, cells [0-13] and [14-21]: a mean of 15 needs someone in the upper cell... and the lower
-    assert core.combination_reveals(table, 6, [(0, 13), (14, 21)], (6 * 20.9, 6 * 21), 5)
-    assert not core.combination_reveals(table, 6, [(0, 13), (14, 21)], (0, 6 * 21), 5)
+    assert disclosure.combination_reveals(table, 6, [(0, 13), (14, 21)], (6 * 20.9, 6 * 21), 5)
+    assert not disclosure.combination_reveals(table, 6, [(0, 13), (14, 21)], (0, 6 * 21), 5)
 
 
 def test_item_means_are_hidden_where_they_would_reveal_a_band(store):
@@ -208,25 +210,25 @@ def test_item_means_are_hidden_where_they_would_reveal_a_band(store):
     # "hidden" (at least 5). The item means give a mean total of 12.1: eight people all at 14 or
     # more cannot make that, so someone would be shown to be dissatisfied.
     group(store, 8, dissatisfied=3)
-    inst = core.load_instrument("csi4")
-    unguarded = core.privacy.item_means(store.wide("csi4", "pre"), "csi4", K)
+    inst = load_instrument("csi4")
+    unguarded = privacy.item_means(store.wide("csi4", "pre"), "csi4", K)
     assert not unguarded["suppressed"].any()  # privacy alone would show every item mean
     view = core.instrument_views(store.wide("csi4", "pre"), "csi4", K, "pre")
     dist = view.scales[0].distribution
     assert dist.table["shown"].tolist() == ["fewer than 5", "hidden"]
-    implied = core._implied_scale_mean(inst, inst.scale("total"), unguarded)
-    assert core.combination_reveals(dist.table.reset_index(drop=True), dist.n, core._cell_ranges(inst, view.scales[0]),
+    implied = disclosure.implied_scale_mean(inst, inst.scale("total"), unguarded)
+    assert disclosure.combination_reveals(dist.table.reset_index(drop=True), dist.n, disclosure.cell_ranges(inst, view.scales[0]),
                                     (implied[0] * dist.n, implied[1] * dist.n), K)
     assert view.guarded == ("total",)
     assert view.item_means["suppressed"].all() and view.item_means["mean"].isna().all()
-    item_fig = core.instrument_figures(view)[-1]
+    item_fig = group_figures.instrument_figures(view)[-1]
     assert {p["text"] for p in bar_points(item_fig)} == {"not shown, to protect privacy"}
 
 
 def test_unbanded_scale_with_the_same_items_as_a_banded_one_is_not_shown_twice():
-    inst = core.load_instrument("who5")
+    inst = load_instrument("who5")
     assert [s.id for s in core._shown_scales(inst)] == ["percent"]
-    assert [s.id for s in core._shown_scales(core.load_instrument("ecr_rs"))] == ["avoidance", "anxiety"]
+    assert [s.id for s in core._shown_scales(load_instrument("ecr_rs"))] == ["avoidance", "anxiety"]
     assert [label for label, _, _ in core.score_ranges("ecr_rs", "anxiety")] == ["1.00–2.67", "3.00–4.67", "5.00–7.00"]
 
 
@@ -253,7 +255,7 @@ def test_change_view_counts_are_protected(normed, pairs):
     pre = brs_wide({code(i): 2 for i in range(pairs)})
     post = brs_wide({code(i): (5 if i == 0 else 3) for i in range(pairs)})  # one big improver
     (view,) = core.change_views(pre, post, normed, K)
-    figures = core.change_figures(view)
+    figures = group_figures.change_figures(view)
     if pairs < K:
         assert isinstance(view.summary, SmallGroup)
         assert len(figures) == 1 and annotation_integers(figures[0]) <= {K}
@@ -276,7 +278,7 @@ def test_change_categories_are_dropped_when_the_mean_gives_one_away(normed):
     # +3.83 cannot come from 5 improvers (at most +4 each) and one unchanged: all 6 improved
     assert view.categories_guarded and view.summary.categories is None
     assert view.summary.mean == pytest.approx(23 / 6)
-    assert len(core.change_figures(view)) == 1
+    assert len(group_figures.change_figures(view)) == 1
 
 
 # -- the example cohort ------------------------------------------------------------------------
@@ -305,24 +307,25 @@ def test_example_cohort_gives_every_view_and_reveals_nobody_below_k(workshop, co
         for sv in view.scales:
             if isinstance(sv.distribution, Distribution):
                 assert sv.distribution.table["count"].dropna().ge(K).all()
-        figures = core.instrument_figures(view)
+        figures = group_figures.instrument_figures(view)
         for fig in figures[:-1]:
             assert_count_figure_safe(fig)
         if isinstance(view.item_means, pd.DataFrame):
-            inst = core.load_instrument(inst_id)
+            inst = load_instrument(inst_id)
             for item, row in view.item_means.iterrows():
                 if not row["suppressed"]:
                     answered = pd.to_numeric(wide[item], errors="coerce").notna().sum()
                     assert answered >= K, (inst_id, timepoint, item)
             for sv in view.scales:  # the guard holds for what is finally shown
-                implied = core._implied_scale_mean(inst, inst.scale(sv.scale_id), view.item_means)
+                implied = disclosure.implied_scale_mean(inst, inst.scale(sv.scale_id), view.item_means)
                 if isinstance(sv.distribution, Distribution) and implied is not None:
                     d = sv.distribution
-                    assert not core.combination_reveals(d.table.reset_index(drop=True), d.n, core._cell_ranges(inst, sv),
-                                                        (implied[0] * d.n, implied[1] * d.n), K)
+                    ranges = disclosure.cell_ranges(inst, sv)
+                    assert not disclosure.combination_reveals(d.table.reset_index(drop=True), d.n, ranges,
+                                                              (implied[0] * d.n, implied[1] * d.n), K)
     for change in views.changes.values():
         for view in change:
-            for fig in core.change_figures(view)[1:]:
+            for fig in group_figures.change_figures(view)[1:]:
                 assert_count_figure_safe(fig)
     if workshop is not None:
         store.close()
@@ -357,18 +360,18 @@ def test_couples_are_only_mutually_linked_consenting_pairs(store):
     store.register(e, True, couple=f)
     assert store.register(f, False, couple=e) is False  # f refused storage: nothing of f is stored
     frames = shell.read_frames(store)
-    assert core.couples(frames["participants"], frames["partner_of"]) == [tuple(sorted((a, b)))]
+    assert couples.couples(frames["participants"], frames["partner_of"]) == [tuple(sorted((a, b)))]
     # a one-sided mapping or a partner without consent is refused by the core too
     people = pd.DataFrame({"code": [a, b, c], "storage_consent": [True, False, True]})
-    assert core.couples(people, {a: b, b: a}) == []
-    assert core.couples(people, {a: c}) == []
+    assert couples.couples(people, {a: b, b: a}) == []
+    assert couples.couples(people, {a: c}) == []
 
 
 def test_couple_view_keys_reversed_items_and_shows_no_scores():
     # BRS: items 2, 4, 6 are reverse-keyed; higher resilience is better
     a = {"brs_1": 1, "brs_2": 1, "brs_3": 5, "brs_4": 3, "brs_5": "prefer_not_to_say", "brs_6": 5}
     b = {"brs_1": 1, "brs_2": 1, "brs_3": 2, "brs_4": 3, "brs_5": 4, "brs_6": 4}
-    view = core.couple_view(a, b, "brs").set_index("item")
+    view = couples.couple_view(a, b, "brs").set_index("item")
     assert list(view.columns) == ["area", "reason", "gap"]  # no one's answer or score
     assert view.loc["brs_1", ["area", "reason"]].tolist() == ["growth", "both_low"]
     assert view.loc["brs_2", ["area", "reason"]].tolist() == ["strength", "both_positive"]  # 1 keyed is 5
@@ -379,9 +382,9 @@ def test_couple_view_keys_reversed_items_and_shows_no_scores():
 
 
 def test_couple_view_leaves_out_safety_items_and_personal_distress():
-    assert "afraid_of_partner" not in core.comparable_items("help_indicators")
-    assert core.comparable_items("phq4") == [] and core.comparable_items("who5") == []
-    assert core.comparable_items("csi4") == ["csi4_1", "csi4_2", "csi4_3", "csi4_4"]
+    assert "afraid_of_partner" not in couples.comparable_items("help_indicators")
+    assert couples.comparable_items("phq4") == [] and couples.comparable_items("who5") == []
+    assert couples.comparable_items("csi4") == ["csi4_1", "csi4_2", "csi4_3", "csi4_4"]
 
 
 def test_no_comparison_for_a_couple_where_fear_of_the_partner_was_reported(store):
@@ -395,7 +398,7 @@ def test_no_comparison_for_a_couple_where_fear_of_the_partner_was_reported(store
     store.record_answer(b, "help_indicators", "afraid_of_partner", 1, "pre")
     views = views_of(store)
     assert views.couples == [(a, b, None)] or views.couples == [(b, a, None)]
-    page = shell.couples_html(views.couples)
+    page = render.couples_html(views.couples)
     assert "No comparison is shown for this couple" in page and "afraid" not in page.lower()
 
 
@@ -409,12 +412,12 @@ def test_checkin_list_only_shows_codes_that_consented_to_a_checkin(store):
     assert store.submit(no, "who5", "pre", level="check_in", rules=["very_low_wellbeing"]) is False
     table = views_of(store).checkins
     assert table["code"].tolist() == [yes]
-    assert set(table.columns) == set(core.CHECKIN_COLUMNS)  # codes, forms and rules: no answers
+    assert set(table.columns) == set(checkins.CHECKIN_COLUMNS)  # codes, forms and rules: no answers
     # the core checks consent again, whatever frame it is given
     frame = pd.DataFrame({"code": [yes, no], "instrument": ["who5"] * 2, "timepoint": ["pre"] * 2,
                           "level": ["check_in"] * 2, "rules": [["r"], ["r"]], "flagged_at": ["t1", "t2"]})
     people = pd.DataFrame({"code": [yes, no], "storage_consent": [True, True], "checkin_consent": [True, False]})
-    assert core.checkin_list(frame, people)["code"].tolist() == [yes]
+    assert checkins.checkin_list(frame, people)["code"].tolist() == [yes]
 
 
 # -- data quality ------------------------------------------------------------------------------
@@ -446,7 +449,7 @@ def test_careless_indices_follow_their_definitions():
         {"participant": "d", "timepoint": "pre", "brs_1": 1, "brs_2": "skipped", "brs_3": 1, "brs_4": 1,
          "brs_5": "skipped", "brs_6": 1},
     ])
-    out = core.careless_indices(wide, "brs").set_index("participant")
+    out = quality.careless_indices(wide, "brs").set_index("participant")
     assert out.loc["a", "long_string"] == 6 and out.loc["a", "irv"] == 0
     assert out.loc["a", "long_string_flag"] and out.loc["a", "low_irv_flag"]
     assert out.loc["b", "long_string_flag"] and not out.loc["b", "low_irv_flag"]  # the middle answer is consistent
@@ -454,9 +457,9 @@ def test_careless_indices_follow_their_definitions():
     assert out.loc["d", "items"] == 4 and out.loc["d", "long_string"] == 2  # a skip ends a run
     assert not out.loc["d", "long_string_flag"]
     # yes/no checklists give honest runs of "no": no index is computed for them
-    items = core.load_instrument("eu_signs").item_ids
+    items = load_instrument("eu_signs").item_ids
     checklist = pd.DataFrame([{"participant": "a", "timepoint": "pre", **{i: 0 for i in items}}])
-    assert not core.careless_indices(checklist, "eu_signs")["flagged"].any()
+    assert not quality.careless_indices(checklist, "eu_signs")["flagged"].any()
 
 
 # -- escaping and free text --------------------------------------------------------------------

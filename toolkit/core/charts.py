@@ -18,6 +18,9 @@ Group charts take figures that are already suppressed (``toolkit.core.privacy``:
 an empty outlined bar marked "fewer than k" (or "hidden", when privacy hid it to protect
 another cell), never with a number; no chart adds totals that would let a hidden cell be
 worked out; a group smaller than k shows only its size.
+
+Longer than 400 lines on purpose: one visual language (palette, layout, escaping, notes)
+shared by every chart; the dashboard's own figures are in ``group_figures``.
 """
 
 from __future__ import annotations
@@ -353,10 +356,20 @@ def _texts() -> dict:
     return validate(read_yaml(CONTENT_DIR / "charts.yaml"), _ChartTexts).texts
 
 
-def _t(key: str, language: str, **values) -> str:
-    """A chart text in ``language``; the package's own text is escaped too, values are escaped by callers."""
-    text = _esc(pick(_texts()[key], language, what=f"charts.{key}"))
+def chart_text(key: str, language: str = DEFAULT_LANGUAGE, *, escape: bool = False, **values) -> str:
+    """A text of ``content/charts.yaml`` in ``language``: the one lookup of chart texts, through ``pick``.
+
+    With ``escape`` the text itself is escaped for Plotly before ``values`` (escaped by the
+    caller) are filled in; without, it is plain text, e.g. for a table cell escaped later.
+    """
+    text = pick(_texts()[key], language, what=f"charts.{key}")
+    text = _esc(text) if escape else text
     return text.format(**values) if values else text
+
+
+def _t(key: str, language: str, **values) -> str:
+    """``chart_text`` for a Plotly label (escaped)."""
+    return chart_text(key, language, escape=True, **values)
 
 
 def _esc(text) -> str:

@@ -30,6 +30,9 @@ is a mean of identical values (it would show everyone's value).
 
 Returned text is English; ``note`` ("fewer_than_k" or "hidden") is the key a display
 translates.
+
+Longer than 400 lines on purpose: the engine and the statistics built on it share the
+private helpers and the one argument above; ``disclosure`` guards combinations of figures.
 """
 
 from __future__ import annotations
@@ -127,7 +130,8 @@ class _Line:
     total_cell: int | None = None
 
 
-def _check_k(k: int) -> int:
+def check_k(k: int) -> int:
+    """``k`` as an int, or ValueError: a threshold of people must be a whole number, 1 or more."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a whole number of people, 1 or more, not {k!r}")
     return int(k)
@@ -292,7 +296,7 @@ def suppress_counts(counts: pd.Series, k: int = DEFAULT_K, total_shown: bool = T
     ``shown`` (the number, "fewer than k" or "hidden"), ``suppressed`` and ``note``.
     With ``total_shown=False`` (and no group size anywhere) only small cells are hidden.
     """
-    k = _check_k(k)
+    k = check_k(k)
     counts = pd.Series(counts)
     values = _as_counts(counts.to_numpy(), "counts")
     lines = [_Line(np.arange(values.size))] if total_shown else []
@@ -317,7 +321,7 @@ def suppress_table(table: pd.DataFrame, k: int = DEFAULT_K, row_totals_shown: bo
     ``row_totals_shown=False`` (right for band x timepoint, where a row total would count
     the same person twice); when shown they are protected like cells, against the grand total.
     """
-    k = _check_k(k)
+    k = check_k(k)
     values = _as_counts(table.to_numpy(), "table cells")
     n_rows, n_cols = values.shape
     grid = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
@@ -361,7 +365,7 @@ def group_stats(values, k: int = DEFAULT_K, *, bounds: tuple[float, float] | Non
     Hidden when n < k, when every value is the same, and, given the scale's ``bounds``
     (lowest, highest) and smallest ``step``, when fewer than k people can be off either end.
     """
-    k = _check_k(k)
+    k = check_k(k)
     array = np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), dtype=float)
     array = array[~np.isnan(array)]
     n = int(array.size)
@@ -379,7 +383,7 @@ def band_distribution(scores: pd.DataFrame, instrument: Instrument | str, scale_
 
     ``scores`` is a frame from ``toolkit.core.scoring.score`` (only the scale's column is read).
     """
-    k = _check_k(k)
+    k = check_k(k)
     inst = load_instrument(instrument)
     scale = _scale(inst, scale_id)
     if not scale.bands:
@@ -406,7 +410,7 @@ def item_means(answers_wide: pd.DataFrame, instrument: Instrument | str, k: int 
     (the group size is shown, so either gives the other). ``mean`` is hidden when fewer than
     k answered, or when it would show that fewer than k answered off the lowest or highest value.
     """
-    k = _check_k(k)
+    k = check_k(k)
     inst = load_instrument(instrument)
     score(inst, answers_wide)  # checks columns and that every value is on its item's scale
     plan = plan_for(inst)
@@ -442,7 +446,7 @@ def change_summary(pre_scores, post_scores, instrument: Instrument | str, scale_
     complete pairs count. Reliable-change categories need the scale's norms: without them
     ``categories`` is None and ``reliable_change_note`` says why.
     """
-    k = _check_k(k)
+    k = check_k(k)
     inst = load_instrument(instrument)
     scale = _scale(inst, scale_id)
     pairs = pd.concat([_by_participant(pre_scores, scale_id, "pre"), _by_participant(post_scores, scale_id, "post")],
