@@ -31,3 +31,12 @@ def test_free_and_confidential_never_covers_emergency_services():
             body = " ".join(body.split())
             if "confidential" in body or "confidenciales" in body:
                 assert re.search(r"emergency numbers are for|números de emergencia son para", body), (language, body)
+
+
+def test_csi4_dissatisfied_feedback_says_the_cut_off_is_unconfirmed_and_puts_safety_first():
+    from toolkit.instruments import load_instrument
+
+    band = next(b for b in load_instrument("csi4").scales[0].bands if b.id == "dissatisfied")
+    text = " ".join(band.feedback["en"].split())
+    assert "13.5" in text and "not been able to confirm" in text
+    assert "afraid of your partner" in text and text.index("afraid") < text.index("starting point")

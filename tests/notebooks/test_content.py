@@ -132,6 +132,15 @@ def test_welcome_says_what_the_workshop_is_not_and_who_sees_what():
         assert phrase.lower() in words, phrase
 
 
+def test_welcome_states_the_limits_of_confidentiality_beside_what_stays_here():
+    for nb, words in ((path("00_welcome"), ("stays here", "life is at risk", "child may be at risk")),
+                      (NOTEBOOKS / "es" / "00_bienvenida.ipynb", ("se queda aquí", "vida de alguien está en riesgo",
+                                                                  "puede estar en peligro"))):
+        text = flat(participant_text(nb))
+        for phrase in words:
+            assert phrase in text, (nb.name, phrase)
+
+
 def test_welcome_shows_support_contacts_from_the_toolkit():
     text = "\n".join(source(c) for c in load(path("00_welcome"))["cells"])
     assert "from toolkit.core.safety import crisis_resources" in text
