@@ -143,7 +143,7 @@ def test_help_indicators_fear_answer_shows_private_support_in_spanish():
                              locale="es-ES")
     form.answer("afraid_of_partner", 1)
     result = form.submit()
-    assert result["safety"], "a yes to the fear question must show support privately"
+    assert result.safety, "a yes to the fear question must show support privately"
     results = "\n".join(_strings(form.results))
     assert "Solo tú puedes ver este mensaje" in results or "solo para ti" in results.lower()
     assert "Your results" not in results

@@ -74,11 +74,6 @@ class PersonalReport:
     safety: SafetyNotice | None = None
     figure: Any = None  # a plotly Figure fitting the instrument, or None
 
-    def __getitem__(self, key: str) -> Any:
-        if key not in self.__dataclass_fields__:
-            raise KeyError(key)
-        return getattr(self, key)
-
 
 def personal_report(inst: Instrument, answers: dict, *, language: str = "en", locale: str | None = None) -> PersonalReport:
     """Score ``answers``, check the safety rules and put the participant's own feedback together."""
