@@ -62,8 +62,7 @@ class SafetyNotice:
 class PersonalReport:
     """Everything a participant sees after submitting, computed from their answers alone.
 
-    Frozen, so the widget that shows it cannot change what was scored. ``report["level"]``
-    reads a field as the dict this replaced did.
+    Frozen, so the widget that shows it cannot change what was scored.
     """
 
     instrument: str
