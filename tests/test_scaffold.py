@@ -138,3 +138,14 @@ def test_new_workshop_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
 def test_new_workshop_accepts_an_empty_folder(tmp_path):
     (tmp_path / "w").mkdir()
     assert (tmp_path / "w" / "workshop.yaml") in new_workshop(tmp_path / "w")
+
+
+def test_project_files_come_from_the_checkout_here_and_from_the_package_when_installed(tmp_path, monkeypatch):
+    from toolkit import settings
+
+    assert settings.bundled_path("notebooks") == PROJECT / "notebooks"  # editing the checkout changes what runs
+    assert settings.bundled_path("docs/trainers.md").is_file()
+    packaged = tmp_path / "toolkit" / "resources"
+    packaged.mkdir(parents=True)
+    monkeypatch.setattr(settings, "PACKAGED", packaged)  # as in a wheel (pyproject.toml, hatch_build.py)
+    assert settings.bundled_path("workshop.yaml") == packaged / "workshop.yaml"

@@ -40,6 +40,17 @@ ENV_STORE, ENV_LOCALE, ENV_LANGUAGE, ENV_WORKSHOP = "ATTUNE_STORE", "ATTUNE_LOCA
 
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Where a wheel keeps what a checkout has at its top (pyproject.toml, force-include).
+PACKAGED = PACKAGE_DIR / "resources"
+
+
+def bundled_path(name: str) -> Path:
+    """A file or folder of the project, such as "notebooks" or "workshop.yaml": the wheel's copy when
+    installed, else the checkout's own, so editing the checkout changes what runs."""
+    root = PACKAGED if PACKAGED.is_dir() else PACKAGE_DIR.parent
+    return root / name
+
 
 def _language(value: Any) -> Any:
     if not isinstance(value, str) or not re.match(LANGUAGE_PATTERN, value):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from toolkit.errors import AttuneError, DataFileError
+from toolkit.settings import bundled_path
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -89,7 +90,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 # --- the workshop ---------------------------------------------------------------------------
 
-DEFAULT_NOTEBOOKS = Path("notebooks")
+DEFAULT_NOTEBOOKS = bundled_path("notebooks")  # the checkout's notebooks/, or the installed package's copy
 
 
 def _session_notebooks(folder: Path) -> list[Path]:

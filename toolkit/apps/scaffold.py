@@ -15,11 +15,10 @@ from pathlib import Path
 from toolkit.errors import AttuneError
 from toolkit.instruments import bundled_ids, load_instrument_file
 from toolkit.instruments.model import ID_PATTERN
-from toolkit.settings import WORKSHOP_FILE, load_workshop
+from toolkit.settings import WORKSHOP_FILE, bundled_path, load_workshop
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-DEFAULT_WORKSHOP = PROJECT_DIR / WORKSHOP_FILE
-TRAINER_GUIDE = PROJECT_DIR / "docs" / "trainers.md"
+DEFAULT_WORKSHOP = bundled_path(WORKSHOP_FILE)
+TRAINER_GUIDE = bundled_path("docs/trainers.md")
 
 
 class ScaffoldError(AttuneError):
@@ -33,8 +32,8 @@ def new_workshop(folder: str | Path, *, source: str | Path = DEFAULT_WORKSHOP) -
         raise ScaffoldError(f"{folder} already exists and is not an empty folder: choose a new folder "
                             "(nothing was written)")
     if not Path(source).is_file():
-        raise ScaffoldError(f"the default workshop {source} is not here: `attune new workshop` copies it from a "
-                            "checkout of the Attune project")
+        raise ScaffoldError(f"the workshop {source} is not here: `attune new workshop` copies it, with its "
+                            "notebooks; reinstall attune-toolkit if the default one is missing")
     workshop = load_workshop(source)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
