@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from toolkit.content.text import missing_translations
 from toolkit.core import charts
 from toolkit.core.charts import (
     PALETTE,
@@ -293,3 +294,11 @@ def test_the_display_config_hides_the_plotly_logo():
 def test_personal_chart_fits_the_instrument():
     assert personal_chart("ecr_rs", {"avoidance": 2.0, "anxiety": 3.0}).layout.yaxis.title.text.startswith("Anxiety")
     assert personal_chart("who5", {"percent": 28}).data[-1].x == (28,)
+
+
+def test_chart_texts_have_one_lookup_plain_for_tables_and_escaped_for_plotly():
+    assert charts.chart_text("fewer_than", "es", k=5) == "menos de 5"
+    assert charts.chart_text("fewer_than", "fr", k=5) == "fewer than 5"  # English, and the gap is remembered
+    assert "charts.fewer_than" in missing_translations("fr")
+    # values are the caller's to escape (they are escaped once, where they come from data)
+    assert charts.chart_text("count_hover", "en", escape=True, label="A &amp; B", count=3) == "A &amp; B: 3 participants"

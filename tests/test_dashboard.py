@@ -15,10 +15,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from toolkit.apps import check
+from toolkit.content.text import ui, ui_files
 from toolkit.core import checkins, couples, disclosure, group_figures, privacy, quality
 from toolkit.core import group as core
+from toolkit.core.change import CATEGORIES
 from toolkit.core.privacy import Distribution, SmallGroup
 from toolkit.instruments import load_instrument, load_instrument_file
+from toolkit.instruments.model import LEVEL_ORDER
 from toolkit.render import dashboard as render
 from toolkit.store.example_data import load_into_store
 from toolkit.store.sqlite import ResponseStore
@@ -565,3 +569,51 @@ def test_open_dashboard_marks_example_data(tmp_path):
 def test_spanish_texts(cohort_store):
     dash = shell.Dashboard(cohort_store, k=K, language="es")
     assert "Se han unido: 45" in dash.attendance_box.value and "menos de 5" in dash.attendance_box.value
+    dash.private.value = True
+    assert "Privado: solo para ti" in dash.couples_intro.value and "Cómo se calculan las señales" in dash.quality_box.value
+    assert "cadena larga" in dash.quality_box.value  # the flagged index, named in Spanish
+    assert [ui(t, "es") for t in ("dashboard_tab_attendance", "dashboard_tab_quality")] == \
+        [dash.tabs.titles[0], dash.tabs.titles[-1]]
+
+
+# -- the dashboard's strings -------------------------------------------------------------------
+
+DASHBOARD_YAML = ROOT / "toolkit/content/ui/dashboard.yaml"
+ES_WORKSHOP = ROOT / "workshops/es/workshop.yaml"
+
+
+def test_every_dashboard_string_has_english_and_spanish_with_the_same_placeholders():
+    strings = yaml.safe_load(DASHBOARD_YAML.read_text(encoding="utf-8"))
+    assert len(strings) > 60 and all(key.startswith("dashboard_") for key in strings)
+    for key, texts in strings.items():
+        assert {"en", "es"} <= set(texts), key
+        assert all(isinstance(t, str) and t.strip() for t in texts.values()), key
+        assert set(re.findall(r"{(\w+)}", texts["es"])) == set(re.findall(r"{(\w+)}", texts["en"])), key
+
+
+def test_every_key_the_dashboard_asks_for_exists_and_every_string_is_used():
+    sources = ("toolkit/render/dashboard.py", "toolkit/widgets/dashboard.py", "toolkit/core/group_figures.py")
+    literal = {key for path in sources for key in re.findall(r"[\"'](dashboard_\w+)[\"']", (ROOT / path).read_text())}
+    made = {f"dashboard_{part}" for part in [
+        *(f"status_{s}" for s in core.STATUSES), *(f"area_{a}" for a in couples.AREAS),
+        *(f"reason_{r}" for r in ("differ", "both_low")), *(f"level_{lv}" for lv in LEVEL_ORDER),
+        *(f"change_{c}" for c in CATEGORIES), *(f"index_{i}" for i in quality.INDEX_KEYS.values()), "no_store"]}
+    strings = yaml.safe_load(DASHBOARD_YAML.read_text(encoding="utf-8"))
+    assert literal | made == set(strings)
+    assert ui("dashboard_joined", "es", n=3) == "Se han unido: 3"
+
+
+def test_attune_check_reports_a_missing_dashboard_translation(tmp_path, monkeypatch):
+    def dashboard_findings():
+        return [f for f in check.check_workshop(ES_WORKSHOP, run=False).findings if "UI strings dashboard" in f.message]
+
+    assert dashboard_findings() == []
+    text = DASHBOARD_YAML.read_text(encoding="utf-8")
+    broken = tmp_path / "dashboard.yaml"
+    broken.write_text(text.replace('  es: "Actualizar"\n', "", 1), encoding="utf-8")
+    assert broken.read_text(encoding="utf-8") != text
+    monkeypatch.setattr(check, "ui_files", lambda: [broken if p.name == broken.name else p for p in ui_files()])
+    (finding,) = dashboard_findings()
+    line = text.splitlines().index("dashboard_refresh:") + 1
+    assert finding.level == "warning" and finding.where.endswith(f"dashboard.yaml:{line}")
+    assert "[es]" in finding.message and "1 text with no 'es' version" in finding.message
