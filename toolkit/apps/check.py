@@ -26,7 +26,7 @@ from toolkit.content.text import CONTENT_DIR, UI_DIR, ui_files
 from toolkit.errors import DataFileError, Problem
 from toolkit.instruments import Instrument, bundled_ids, load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
-from toolkit.settings import DEFAULT_K, ENV_STORE, LANGUAGE_PATTERN, Workshop, load_workshop
+from toolkit.settings import DEFAULT_K, ENV_STORE, LANGUAGE_PATTERN, Workshop, bundled_path, load_workshop
 
 Level = Literal["error", "warning"]
 FACILITATOR_MARK = "Facilitator notes"  # how every facilitator note starts (notebooks/CONVENTIONS.md)
@@ -311,7 +311,7 @@ def _language_findings(ws: Workshop, shown: str, cells: list[dict]) -> list[Find
     params = next((c for c in cells if "parameters" in _tags(c)), None)
     if params is None:
         return [Finding("warning", shown, "no cell is tagged 'parameters', so the workshop's settings cannot be "
-                        "passed in (see notebooks/CONVENTIONS.md)")]
+                        f"passed in (see {bundled_path('notebooks/CONVENTIONS.md')})")]
     m = re.search(r"^language\s*=\s*[\"']([^\"']*)[\"']", _source(params), re.MULTILINE)
     if m and m.group(1) != ws.spec.language:
         return [Finding("warning", shown, f"the parameters cell sets language = {m.group(1)!r}, but the workshop's "
