@@ -4,7 +4,8 @@ Nothing here reads the store or draws a widget: functions take the frames ``Resp
 hands out (``participants()``, ``progress()``, ``wide()``, ``checkins()``, ``answers()``) and
 return protected view objects; ``group_figures`` draws them, ``toolkit.render.dashboard``
 writes their HTML and ``toolkit.widgets.dashboard`` is the shell that reads the store and
-shows them. Views hold data and keys (statuses, privacy notes, areas), never display text.
+shows them. Views hold data and keys (statuses, privacy notes, areas) for a display to
+translate; privacy's English ``shown`` column is kept as it comes, and displays go by ``note``.
 
 What a count may show (care principle "Small groups", ``toolkit.core.privacy``):
 
