@@ -18,13 +18,12 @@ from toolkit.core.safety import (
     SafetyResult,
     SafetyRuleError,
     check_not_weaker,
-    crisis_resources,
     effective_rules,
     evaluate,
     evaluate_one,
-    safety_message,
 )
 from toolkit.core.scoring import score
+from toolkit.core.support import crisis_resources, safety_message
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import SafetyRule

@@ -143,7 +143,7 @@ def test_welcome_states_the_limits_of_confidentiality_beside_what_stays_here():
 
 def test_welcome_shows_support_contacts_from_the_toolkit():
     text = "\n".join(source(c) for c in load(path("00_welcome"))["cells"])
-    assert "from toolkit.core.safety import crisis_resources" in text
+    assert "from toolkit.core.support import crisis_resources" in text
     assert "crisis_resources.yaml" in text, "a facilitator note says where the numbers live"
 
 

@@ -166,7 +166,7 @@ def licence_findings(ws: Workshop, instruments: dict[str | Path, Instrument]) ->
 # -- settings: support contacts, k, store -------------------------------------------------------
 
 def crisis_findings(ws: Workshop) -> list[Finding]:
-    from toolkit.core.safety import INTERNATIONAL, crisis_resources
+    from toolkit.core.support import INTERNATIONAL, crisis_resources
 
     info = crisis_resources(ws.spec.locale, "en")
     unverified = sum(not r.verified for r in info.resources)
@@ -204,7 +204,7 @@ def translation_findings(ws: Workshop, instruments: dict[str | Path, Instrument]
     language = ws.spec.language
     if language == "en":
         return []
-    from toolkit.core.safety import crisis_resources
+    from toolkit.core.support import crisis_resources
 
     sources: list[tuple[str, LocatedData, Iterable[tuple]]] = [("workshop file", ws.source, [()])]
     for source, inst in instruments.items():

@@ -15,7 +15,7 @@ from toolkit.content.text import pick, ui
 from toolkit.instruments.model import Instrument
 
 if TYPE_CHECKING:
-    from toolkit.core.safety import CrisisInfo
+    from toolkit.core.support import CrisisInfo
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def personal_feedback(inst: Instrument, scores: dict, language: str = "en") -> l
 class SafetyNotice:
     """What a participant sees privately when a safety rule fired: the calm message and support contacts."""
 
-    message: Mapping[str, Any]  # toolkit.core.safety.safety_message
+    message: Mapping[str, Any]  # toolkit.core.support.safety_message
     crisis: CrisisInfo
 
 
@@ -78,7 +78,7 @@ def personal_report(inst: Instrument, answers: dict, *, language: str = "en", lo
     """Score ``answers``, check the safety rules and put the participant's own feedback together."""
     import pandas as pd
 
-    from toolkit.core import charts, safety
+    from toolkit.core import charts, safety, support
     from toolkit.core.scoring import score
 
     scored_ids = [i.id for i in inst.scored_items]
@@ -88,7 +88,7 @@ def personal_report(inst: Instrument, answers: dict, *, language: str = "en", lo
     fired = safety.evaluate(inst, frame, pd.DataFrame([scores])) if inst.safety else None
     level = str(fired["level"].iloc[0]) if fired is not None else ""
     rules = tuple(fired["rules"].iloc[0]) if fired is not None else ()
-    notice = (SafetyNotice(safety.safety_message(level, language, rules), safety.crisis_resources(locale, language))
+    notice = (SafetyNotice(support.safety_message(level, language, rules), support.crisis_resources(locale, language))
               if level else None)
     return PersonalReport(
         instrument=inst.id, scores=scores, feedback=tuple(personal_feedback(inst, scores, language)),

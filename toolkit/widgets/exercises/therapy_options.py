@@ -227,11 +227,11 @@ def therapist_checklist(session, timepoint: str = DEFAULT_TIMEPOINT) -> Therapis
 # -- support at any time -----------------------------------------------------------------------
 
 def support_contacts_html(locale: str | None, language: str = "en") -> str:
-    """The workshop locale's support contacts (``toolkit.core.safety.crisis_resources``), escaped.
+    """The workshop locale's support contacts (``toolkit.core.support.crisis_resources``), escaped.
 
     Websites are shown as text, not links: the page loads nothing and opens nothing by itself.
     """
-    from toolkit.core.safety import crisis_resources
+    from toolkit.core.support import crisis_resources
 
     info = crisis_resources(locale, language)
     e = html.escape
