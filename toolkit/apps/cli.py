@@ -218,6 +218,14 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("guide")
+def cmd_guide(args: argparse.Namespace) -> int:
+    from toolkit.apps.guide import write_guide
+
+    print(write_guide(args.out, language=args.lang))
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("id", metavar="ID", help="its id: lower-case letters, digits and _, e.g. couple_checklist")
     i.add_argument("--out", help="file or folder to write to (default: ID.yaml in the current folder)")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = sub.add_parser("guide", help="write the facilitator guide as one printable HTML page (loads nothing from the internet)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write, e.g. guide.html")
+    p.add_argument("--lang", default="en", help="language of the guide (default: en)")
 
     return parser
 
