@@ -424,6 +424,18 @@ def test_checkin_list_only_shows_codes_that_consented_to_a_checkin(store):
     assert checkins.checkin_list(frame, people)["code"].tolist() == [yes]
 
 
+
+def test_checkin_list_gives_a_plain_reason_never_a_rule_that_names_an_answer(store):
+    """Participants are told the facilitator sees a private flag by their code, not their answers."""
+    who = code(0)
+    store.register(who, True, checkin_consent=True)
+    store.submit(who, "help_indicators", "pre", level="check_in", rules=["afraid_of_partner"])
+    for language, reason in (("en", "agreed to be offered a private check-in"), ("es", "aceptó que se le ofrezca")):
+        dash = shell.Dashboard(store, k=K, language=language)
+        dash.private.value = True
+        assert who in dash.checkins_box.value and reason in dash.checkins_box.value
+        assert "afraid_of_partner" not in dash.checkins_box.value
+
 # -- data quality ------------------------------------------------------------------------------
 
 def careless_codes() -> list[str]:
@@ -482,7 +494,7 @@ def test_participant_text_is_escaped_everywhere_the_dashboard_shows_it(store):
     page = all_html(dash)
     assert PAYLOAD not in page
     assert html.escape(PAYLOAD) in dash.attendance_box.value  # the timepoint, as text
-    assert html.escape(PAYLOAD) in dash.checkins_box.value  # the rule id, as text
+    assert code(0) in dash.checkins_box.value and "<script" not in dash.checkins_box.value
     assert html.escape(PAYLOAD) in dash.couples_box.value  # the timepoint of the comparison
     assert "my own words" not in page  # free-text answers are never shown on the dashboard
     dash.instrument_pick.value = "csi4"
@@ -597,6 +609,7 @@ def test_every_key_the_dashboard_asks_for_exists_and_every_string_is_used():
     made = {f"dashboard_{part}" for part in [
         *(f"status_{s}" for s in core.STATUSES), *(f"area_{a}" for a in couples.AREAS),
         *(f"reason_{r}" for r in ("differ", "both_low")), *(f"level_{lv}" for lv in LEVEL_ORDER),
+        *(f"why_{lv}" for lv in LEVEL_ORDER),
         *(f"change_{c}" for c in CATEGORIES), *(f"index_{i}" for i in quality.INDEX_KEYS.values()), "no_store"]}
     strings = yaml.safe_load(DASHBOARD_YAML.read_text(encoding="utf-8"))
     assert literal | made == set(strings)

@@ -171,11 +171,16 @@ def checkins_html(checkins: pd.DataFrame, language: str = DEFAULT_LANGUAGE) -> s
     parts.append(paragraph("dashboard_checkins_intro", language))
     rows = []
     for _, r in checkins.iterrows():
-        level = ui(f"dashboard_level_{r['level']}", language) if r["level"] in LEVEL_ORDER else str(r["level"])
+        known = r["level"] in LEVEL_ORDER
+        level = ui(f"dashboard_level_{r['level']}", language) if known else str(r["level"])
+        # A plain reason, as participants were told: a private flag next to the code, never their answers
+        # (a rule id such as afraid_of_partner would say what someone answered).
+        reason = ui(f"dashboard_why_{r['level']}", language) if known else ""
         last = str(r["last_flagged"]).replace("T", " ")[:16]
-        rows.append(f"<tr><td>{esc(str(r['code']))}</td><td>{esc(level)}</td><td>{esc(', '.join(r['forms']))}</td>"
-                    f"<td>{esc(', '.join(map(str, r['rules'])))}</td><td>{esc(last)}</td></tr>")
-    columns = ("dashboard_col_code", "dashboard_col_level", "dashboard_col_forms", "dashboard_col_rules", "dashboard_col_last")
+        rows.append(f"<tr><td>{esc(str(r['code']))}</td><td>{esc(level)}</td><td>{esc(reason)}</td>"
+                    f"<td>{esc(', '.join(r['forms']))}</td><td>{esc(last)}</td></tr>")
+    columns = ("dashboard_col_code", "dashboard_col_level", "dashboard_col_reason", "dashboard_col_forms",
+               "dashboard_col_last")
     parts.append(_table(columns, rows, language))
     return "".join(parts)
 
