@@ -448,3 +448,11 @@ def test_the_chart_is_in_the_results_as_plotly_data(store):
     marker = bundle["data"][-1]
     assert marker["x"] == [60.0]
     assert bundle["config"]["displaylogo"] is False
+
+
+def test_who5_options_show_the_numbers_its_instructions_speak_of(store):
+    """WHO-5 says "higher numbers mean better well-being": each option carries its number (5 to 0)."""
+    form = QuestionnaireForm("who5", store, joined(store), "pre")
+    labels = list(form.controls[0].control._options_labels)
+    assert labels[:6] == ["5 – All of the time", "4 – Most of the time", "3 – More than half of the time",
+                          "2 – Less than half of the time", "1 – Some of the time", "0 – At no time"]

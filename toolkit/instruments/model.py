@@ -48,6 +48,8 @@ class ResponseScale(Strict):
     slider: tuple[float, float, float] | None = None  # (min, max, step) for sliders
     low_label: Text | None = None
     high_label: Text | None = None
+    #: Show each option's number beside its label, for instructions that speak of the numbers (WHO-5).
+    show_values: bool = False
 
     @property
     def values(self) -> list[float]:

@@ -154,9 +154,9 @@ class ItemControl:
 
 
 def _option_label(rs: ResponseScale, value: float, language: str) -> str:
-    """Labelled options show their label; on a partly labelled scale every option shows its number too."""
+    """Labelled options show their label; the number too on a partly labelled scale or where asked (show_values)."""
     option = next(o for o in rs.options if o.value == value)
-    partly = any(o.label is None for o in rs.options)
+    partly = rs.show_values or any(o.label is None for o in rs.options)
     number = f"{value:g}"
     if option.label is None:
         return number
