@@ -234,3 +234,14 @@ def test_validate_a_missing_file_exits_1(tmp_path, capsys):
     missing = tmp_path / "nowhere.yaml"
     assert main(["validate", str(missing)]) == 1
     assert capsys.readouterr().err.splitlines() == [f"{missing}: file not found"]
+
+
+def test_a_scale_label_whose_stated_range_no_longer_fits_its_items_is_reported(tmp_path):
+    # eu_signs counts 7 yes/no items; dropping one from the scale leaves the label's "(0 to 7)" wrong
+    path, text = changed(tmp_path, "eu_signs", "no_progress, feeling_distressed, feeling_alone]",
+                         "no_progress, feeling_distressed]")
+    problems = problems_of(path)
+    assert len(problems) == 2, problems  # the English and the Spanish label
+    line = line_of(text, "label: {en: Signs noticed (0 to 7)")
+    assert all(p.startswith(f"{path}:{line}: ") for p in problems), problems
+    assert "says 0 to 7, but its scores run from 0 to 6" in problems[0]

@@ -6,6 +6,7 @@ in ``model.py``, so they can rely on every field having the right type.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -120,8 +121,27 @@ def _scale(inst: Instrument, scale: Scale, s_i: int, src: LocatedData) -> list[P
         out.append(src.problem(loc + ("prorate",), "only a sum scale can be prorated"))
     if scale.norms is not None and scale.norms.cutoff is not None and scale.higher_is_better is None:
         out.append(src.problem(loc + ("norms", "cutoff"), "a cut-off for clinical significance needs 'higher_is_better'"))
+    out += _label_range(inst, scale, loc, src)
     if scale.bands:
         out += _bands(inst, scale, loc, src)
+    return out
+
+
+#: A range written into a scale's label, such as "(0 to 7)" or "(de 0 a 7)".
+_LABEL_RANGE = re.compile(r"\((?:de\s+)?(-?\d+(?:[.,]\d+)?)\s+(?:to|a)\s+(-?\d+(?:[.,]\d+)?)\)")
+
+
+def _label_range(inst: Instrument, scale: Scale, loc: tuple, src: LocatedData) -> list[Problem]:
+    """A label that states the score range must state the range the items give (add an item, fix the label)."""
+    scores = possible_scores(inst, scale)
+    if not scores:
+        return []
+    out = []
+    for language, text in (scale.label or {}).items():
+        m = _LABEL_RANGE.search(text)
+        if m and (float(m[1].replace(",", ".")), float(m[2].replace(",", "."))) != (scores[0], scores[-1]):
+            out.append(src.problem(loc + ("label",), f"the {language} label of scale {scale.id!r} says {m[1]} to {m[2]}, "
+                                                      f"but its scores run from {_fmt(scores[0])} to {_fmt(scores[-1])}"))
     return out
 
 
