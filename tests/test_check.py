@@ -437,6 +437,10 @@ def test_nbval_failures_become_errors_at_the_notebook_cell(tmp_path):
     findings = nbval_findings(NBVAL_OUTPUT, 1, [other, notebook])
     assert findings == [Finding("error", f"{notebook} (cell 3)", "stops with an error when run: ValueError: boom here")]
     assert nbval_findings("", 0, [notebook]) == []
+    # A trainer edits the paired text form: the error names its line first
+    notebook.with_suffix(".md").write_text("# t\n\n```{code-cell}\nx = 0\n```\n\n```{code-cell}\nx = 1\n```\n")
+    findings = nbval_findings(NBVAL_OUTPUT, 1, [other, notebook])
+    assert findings[0].where == f"{notebook.with_suffix('.md')}:7, {notebook} (cell 3)"
 
 
 def test_nbval_that_cannot_run_is_one_error_saying_how_to_skip(tmp_path):

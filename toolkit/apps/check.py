@@ -400,13 +400,24 @@ def nbval_findings(output: str, returncode: int, paths: list[Path]) -> list[Find
     for node, cell, detail in zip(parts[1::3], parts[2::3], parts[3::3], strict=False):
         path = next((p for p in paths if p.as_posix() == node or p.as_posix().endswith("/" + node)), Path(node))
         last = next((ln.strip() for ln in reversed(detail.splitlines()) if ln.strip()), "failed")
-        out.append(Finding("error", f"{_show(path)} (cell {_cell_number(path, int(cell))})",
-                           f"stops with an error when run: {last[:300]}"))
+        out.append(Finding("error", _cell_place(path, int(cell)), f"stops with an error when run: {last[:300]}"))
     if not out:
         tail = " | ".join(ln for ln in text.strip().splitlines()[-5:])
         out.append(Finding("error", "notebooks", f"could not be run through nbval (exit {returncode}): {tail}. "
                            "Is nbval installed (pip install nbval)? Use --no-run to skip this step"))
     return out
+
+
+def _cell_place(path: Path, code_index: int) -> str:
+    """Where a trainer edits a failing cell: the paired .md's line when there is one, else the notebook's cell."""
+    where = f"{_show(path)} (cell {_cell_number(path, code_index)})"
+    pair = path.with_suffix(".md")
+    try:
+        lines = pair.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return where
+    starts = [n for n, line in enumerate(lines, 1) if line.startswith("```{code-cell}")]
+    return f"{_show(pair)}:{starts[code_index]}, {where}" if code_index < len(starts) else where
 
 
 def _cell_number(path: Path, code_index: int) -> int:
