@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from toolkit.apps.processes import kill_all, running, stop_with_parent
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 FIXTURE_NOTEBOOKS = HERE / "notebooks"
@@ -42,6 +44,7 @@ SESSION_NOTEBOOKS = REPO / "notebooks"
 SESSION_01 = SESSION_NOTEBOOKS / "01_recognizing.ipynb"
 ALL_TYPES_YAML = REPO / "tests" / "fixtures" / "all_item_types.yaml"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+SERVER_LOGS = REPO / "test-artifacts" / "server-logs"  # each server's log (with Voilà's), kept after the run
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -125,9 +128,9 @@ class AttuneServer:
         command = [sys.executable, "-m", "toolkit.apps.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--store", str(self.store), "--token", self.token, "--notebooks", str(self.notebooks),
                    "--pool-size", str(self.pool_size), "--no-browser"]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", ATTUNE_SERVE_ECHO="1")  # Voilà's log in ours
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
-                                        start_new_session=True, preexec_fn=_stop_with_parent)
+                                        start_new_session=True, preexec_fn=stop_with_parent)  # SIGTERM if this run dies
         log.close()
         self.started_at = time.monotonic()
         deadline = self.started_at + timeout
@@ -144,61 +147,67 @@ class AttuneServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path else ""
 
     def processes(self):
-        """The command, Voilà and its kernels (psutil objects), while they run."""
+        """The command, Voilà and its kernels (psutil objects) that still run; zombies left out."""
         import psutil
 
         if self.process is None or self.process.poll() is not None:
             return []
         try:
             root = psutil.Process(self.process.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
+            return [p for p in [root, *root.children(recursive=True)] if running(p)]
+        except psutil.Error:
             return []
 
     def voila(self):
-        return next((p for p in self.processes() if "voila" in " ".join(p.cmdline())), None)
+        return next((p for p in self.processes() if "voila" in _cmdline(p)), None)
 
     def kernels(self):
-        return [p for p in self.processes() if "ipykernel_launcher" in " ".join(p.cmdline())]
+        return [p for p in self.processes() if "ipykernel_launcher" in _cmdline(p)]
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop as a facilitator does: the command shuts Voilà and every kernel down."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        everyone = self.processes()
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        _kill(everyone)
+        """Stop as a facilitator does (SIGTERM: the command shuts Voilà and every kernel down), then
+        SIGKILL whatever is left, wait for it, and keep the log. Works whatever signals the test
+        run ignores: SIGTERM is never ignored by ``attune serve``."""
+        if self.process is not None and self.process.poll() is None:
+            everyone = self.processes()
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=timeout)
+            kill_all(everyone)
+        self.keep_log()
 
-    def kill_hard(self) -> list[int]:
-        """SIGKILL the command, Voilà and every kernel at once (a crash, a pulled plug). Returns the pids."""
+    def kill_hard(self) -> list:
+        """SIGKILL the command, Voilà and every kernel at once (a crash, a pulled plug).
+
+        Returns the processes killed (psutil objects), all ended when this returns.
+        """
         everyone = self.processes()
-        _kill(everyone)
+        for proc in everyone:
+            with contextlib.suppress(Exception):
+                proc.kill()
         if self.process is not None:
-            self.process.wait(timeout=10)
-        return [p.pid for p in everyone]
+            self.process.wait(timeout=30)
+        kill_all(everyone)
+        return everyone
+
+    def keep_log(self) -> None:
+        """A copy of the server's log in test-artifacts/server-logs/, for whoever reads a failure."""
+        if self.log_path and self.log_path.exists():
+            SERVER_LOGS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.log_path, SERVER_LOGS / self.log_path.name)
 
 
-def _stop_with_parent() -> None:
-    """In the child: get SIGTERM if the test process dies (a timeout, Ctrl-C twice), so that
-    ``attune serve`` shuts Voilà and its kernels down instead of outliving the run."""
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _kill(processes) -> None:
+def _cmdline(proc) -> str:
+    """A process's command line; empty once it has ended (a zombie has none to read)."""
     import psutil
 
-    for proc in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.send_signal(signal.SIGKILL)
-    psutil.wait_procs(processes, timeout=10)
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
 
 
 def open_store(path: Path):
@@ -253,7 +262,12 @@ class Participant:
 
     def wait_until_usable(self) -> None:
         """The page is usable when the join form's Continue button is live (the kernel is connected)."""
-        self.page.get_by_role("button", name="Continue").wait_for(timeout=PAGE_TIMEOUT_MS)
+        try:
+            self.page.get_by_role("button", name="Continue").wait_for(timeout=PAGE_TIMEOUT_MS)
+        except Exception:
+            with contextlib.suppress(Exception):  # evidence for whoever reads the failure
+                self.shot("not-usable")
+            raise
 
     def reload(self) -> None:
         self.page.reload(timeout=PAGE_TIMEOUT_MS)

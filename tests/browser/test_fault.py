@@ -14,7 +14,6 @@ import re
 import sqlite3
 from contextlib import closing
 
-import psutil
 import pytest
 from harness import (
     CLOSENESS,
@@ -29,6 +28,8 @@ from harness import (
     workshop_folder,
 )
 from playwright.sync_api import expect
+
+from toolkit.apps.processes import running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,9 +81,9 @@ def test_a_hard_kill_loses_no_saved_answer_and_everyone_continues(workdir, parti
         _, errors = run_async(play_room, srv, list(OTHERS), arrive_within=2.0, answers=other_answers, submit=False)
         assert errors == {}
 
-        pids = srv.kill_hard()
-        assert len(pids) >= 2 + 1 + len(OTHERS)  # the command, Voilà, and a kernel per open page
-        assert not [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+        killed = srv.kill_hard()
+        assert len(killed) >= 2 + 1 + len(OTHERS)  # the command, Voilà, and a kernel per open page
+        assert not [proc for proc in killed if running(proc)]
 
         # The store exactly as the crash left it (no process of the server is running now).
         with closing(sqlite3.connect(srv.store)) as db:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.apps.processes import catch_stop_signals, hold, restore, stop_group, stop_with_parent
 from toolkit.errors import AttuneError
 
 DASHBOARD = "facilitator_dashboard.ipynb"
@@ -26,22 +26,28 @@ class DashboardHandle:
     url: str
 
     def wait(self) -> int:
+        """Until JupyterLab ends, or until Ctrl-C, SIGTERM or SIGHUP here, which stop it.
+
+        JupyterLab runs in a session of its own: a signal that ended only this process
+        would leave it running, token and all, with nobody to stop it.
+        """
+        previous = catch_stop_signals()
         try:
             return self.process.wait()
         except KeyboardInterrupt:
-            self.stop()
             return 0
+        finally:
+            hold(previous)  # a second signal must not cut the cleanup short
+            self.stop()
+            restore(previous)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGINT)
-                self.process.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM, wait, SIGKILL, wait: JupyterLab and its kernels stop whatever signals they ignore.
+
+        Not SIGINT: started from a script, JupyterLab inherits SIGINT ignored (and without a
+        terminal it would only ask for a confirmation that never comes).
+        """
+        stop_group(self.process, timeout)
 
 
 def _free_port() -> int:
@@ -56,14 +62,15 @@ def start_dashboard(store: Path, notebooks: Path, *, open_browser: bool = True, 
         raise DashboardError(f"{notebook} not found: run this from the workshop folder, or give --notebooks")
     port = port or _free_port()
     token = secrets.token_urlsafe(12)
-    env = dict(os.environ, ATTUNE_STORE=str(store))
+    # The token goes in the environment (readable by its owner only), not on the command line
+    # (readable by every user of the machine through ps).
+    env = dict(os.environ, ATTUNE_STORE=str(store), JUPYTER_TOKEN=token)
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebooks.resolve()}",
-               "--ServerApp.ip=127.0.0.1", f"--LabApp.default_url=/lab/tree/{DASHBOARD}",
-               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+               "--ServerApp.ip=127.0.0.1", f"--LabApp.default_url=/lab/tree/{DASHBOARD}", f"--ServerApp.port={port}",
                "--ServerApp.open_browser=" + ("True" if open_browser else "False")]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI machines)
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=stop_with_parent)
     url = f"http://127.0.0.1:{port}/lab/tree/{DASHBOARD}?token={token}"
     return DashboardHandle(process, url)

@@ -9,19 +9,22 @@ Kernels find the store and locale through environment variables read by
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import secrets
 import shutil
-import signal
 import socket
+import string
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.apps.processes import catch_stop_signals, hold, restore, stop_group, stop_with_parent
+from toolkit.content import CONTENT_DIR
+from toolkit.content.text import ui
 from toolkit.errors import AttuneError, StoreError
 
 PACKAGE_DIR = Path(__file__).parent
@@ -33,6 +36,8 @@ IOPUB_TIMEOUT_S = 120
 #: installed for the facilitator (jupytext, ...) would only add downloads and console errors.
 PARTICIPANT_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8",
                           "jupyterlab-plotly")
+VOILA_CONFIG_DIR = "config"  # in the server's working folder
+ECHO_VARIABLE = "ATTUNE_SERVE_ECHO"  # "1": Voilà's log goes to our output too
 
 
 class ServerError(AttuneError):
@@ -138,10 +143,17 @@ class ServerPlan:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/?token={self.token}"
 
-    def voila_command(self, root: Path) -> list[str]:
+    def voila_command(self, served: Path, workdir: Path) -> list[str]:
+        """Voilà's command line. The token and cookie secret are in ``write_voila_config``'s file, not
+        here: a command line is visible to every user of the machine."""
+        from jupyter_core.paths import jupyter_config_path
+
+        config_paths = [str(workdir / VOILA_CONFIG_DIR), *jupyter_config_path()]  # ours first: it wins
         return [
-            sys.executable, "-m", "voila", str(root),
-            "--no-browser", f"--port={self.port}", f"--Voila.ip={self.host}", f"--token={self.token}",
+            sys.executable, "-m", "voila", str(served),
+            "--no-browser", f"--port={self.port}", f"--Voila.ip={self.host}",
+            f"--Voila.config_file_paths={config_paths!r}",
+            f"--Voila.connection_dir_root={workdir}",  # kernels' connection files: gone with workdir
             "--template=attune", "--preheat_kernel=True", f"--pool_size={self.pool_size}",
             "--strip_sources=True", "--show_tracebacks=False",
             "--VoilaConfiguration.file_allowlist=[]",
@@ -155,6 +167,18 @@ class ServerPlan:
             "--Voila.tornado_settings={'headers': {'X-Frame-Options': 'DENY'}}",
         ]
 
+    def write_voila_config(self, workdir: Path, secret_file: Path) -> Path:
+        """Voilà's config file, owner-only: the token, and the cookie secret read from the workshop's
+        private state when Voilà starts. Not in Voilà's working folder, where ``python -m voila``
+        would import it as Voilà itself."""
+        folder = workdir / VOILA_CONFIG_DIR
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / "voila.py"
+        _write_private(path, f"c.Voila.token = {self.token!r}\n"
+                             f"with open({str(secret_file)!r}, encoding='ascii') as f:\n"
+                             f"    c.Voila.cookie_secret = bytes.fromhex(f.read().strip())\n")
+        return path
+
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env["ATTUNE_STORE"] = str(self.store)
@@ -164,17 +188,100 @@ class ServerPlan:
         return env
 
 
-REFUSED_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Use the workshop link</title><link rel="icon" href="data:;base64,=">
-<style>body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff;font-size:18px;line-height:1.5}
-main{max-width:640px;margin:0 auto;padding:24px 16px}h1{font-size:26px}</style></head>
-<body><main><h1>Use the workshop link</h1>
-<p>This page only opens through the link your facilitator shares, for example by scanning the QR code
-on the screen in the room.</p>
-<p>Scan the code again, or ask the facilitator for the link. Nothing you saved is lost.</p>
-</main></body></html>
-"""
+# -- the workshop's private state ------------------------------------------------------------
+
+#: What a server keeps beside the store, in a folder only its owner can open (0700): the cookie
+#: secret and, while it runs, its working folder (participant copies, projector page, Voilà's
+#: config and kernels' connection files). Never in the repository, never printed.
+PRIVATE_SUFFIX = ".private"
+COOKIE_SECRET = "cookie_secret"
+
+
+def private_dir(store: Path) -> Path:
+    """The workshop's private folder beside its store (``workshop.sqlite.private/``), mode 0700."""
+    path = store.parent / f"{store.name}{PRIVATE_SUFFIX}"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by the owner only (0600), atomically: a crash leaves the old file or the new."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def cookie_secret_file(state: Path) -> Path:
+    """The secret that signs participants' login cookies, made once per workshop and kept (0600).
+
+    Voilà draws a new one at every start. After a restart every browser's cookie was then
+    invalid, and the old page's last requests (its kernel reconnecting, the shutdown beacon
+    sent as it unloads) came back clearing the cookie the reload had just been given: the
+    new page's kernel calls were refused and its join form never came. Kept, the cookie
+    stays valid across a restart with the same store.
+    """
+    path = state / COOKIE_SECRET
+    try:
+        os.chmod(path, 0o600)
+        if len(bytes.fromhex(path.read_text(encoding="ascii").strip())) >= 32:
+            return path
+    except (OSError, ValueError):
+        pass  # none yet, or a damaged one: make a new one
+    _write_private(path, secrets.token_hex(32) + "\n")
+    return path
+
+
+RUN_PREFIX = "run-"
+
+
+def run_folder(state: Path) -> Path:
+    """A new working folder for this process in the private state, after removing those of dead processes.
+
+    A server killed hard (a crash, a pulled plug) cannot clean up after itself; the next
+    start does, so no copy of the notebooks, token or connection file stays behind for long.
+    """
+    for old in state.glob(f"{RUN_PREFIX}*"):
+        pid = old.name.removeprefix(RUN_PREFIX)
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    path = state / f"{RUN_PREFIX}{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(mode=0o700)
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+PAGES_DIR = CONTENT_DIR / "pages"
+
+
+def page(name: str, markup: dict[str, str] | None = None, **values: str) -> str:
+    """``content/pages/<name>.html`` with its ``$placeholders`` filled: ``values`` HTML-escaped,
+    ``markup`` (markup this module drew itself) as it is."""
+    template = string.Template((PAGES_DIR / f"{name}.html").read_text(encoding="utf-8"))
+    return template.substitute({key: html.escape(value) for key, value in values.items()}, **(markup or {}))
+
+
+def refusal_page(language: str) -> str:
+    """What a request without the workshop token gets, in the workshop's language."""
+    return page("refusal", lang=language, title=ui("page_refusal_title", language),
+                explanation=ui("page_refusal_explanation", language),
+                what_to_do=ui("page_refusal_what_to_do", language))
+
+
 
 
 def _identity_provider():
@@ -191,7 +298,7 @@ def _identity_provider():
             if self.get_status() == 200:
                 self.set_status(403)
             self.set_header("Content-Type", "text/html; charset=UTF-8")
-            self.finish(REFUSED_PAGE)
+            self.finish(refusal_page(os.environ.get("ATTUNE_LANGUAGE", "en")))
 
     class WorkshopIdentityProvider(VoilaIdentityProvider):
         def get_handlers(self):
@@ -221,43 +328,43 @@ def qr_text(url: str) -> str:
     return buffer.getvalue()
 
 
-def projector_page(url: str, title: str = "Join the workshop") -> str:
+def projector_page(url: str, language: str = "en") -> str:
     """A self-contained page with the QR code and link, to put on the projector (no network needed)."""
-    import html
     import io
 
     import segno
 
     svg = io.BytesIO()
-    segno.make(url, error="m").save(svg, kind="svg", scale=12, dark="#000", light="#fff")
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;text-align:center;padding:2em;font-size:28px}"
-        "code{font-size:22px;word-break:break-all}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>Scan with your phone's camera, or type the link.</p>"
-        f"<div>{svg.getvalue().decode()}</div><p><code>{html.escape(url)}</code></p></body></html>"
-    )
+    segno.make(url, error="m").save(svg, kind="svg", scale=12, dark="#000", light="#fff", xmldecl=False)
+    return page("projector", {"qr_svg": svg.getvalue().decode()}, lang=language, url=url,
+                title=ui("page_projector_title", language), instructions=ui("page_projector_instructions", language))
 
 
 def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_after: float | None = None) -> int:
-    """Run Voilà until Ctrl-C (or ``stop_after`` seconds); shut kernels down cleanly."""
+    """Run Voilà until Ctrl-C, SIGTERM or SIGHUP (or ``stop_after`` seconds); shut kernels down cleanly.
+
+    Voilà works in ``workdir``, else in a folder of the workshop's private state that this
+    process removes when it stops (and the next start removes if it was killed first).
+    """
     check_port(plan.host, plan.port)
     check_store(plan.store)
     if not plan.notebooks:
         raise ServerError("there are no participant notebooks to serve")
-    root = Path(workdir or tempfile.mkdtemp(prefix="attune-serve-"))
-    served = root / "workshop"
-    if served.exists():
-        shutil.rmtree(served)
-    prepare_notebooks(plan.notebooks, served)
-    (root / "join.html").write_text(projector_page(plan.url), encoding="utf-8")
-    process = subprocess.Popen(plan.voila_command(served), env=plan.environment(), cwd=root,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
-    log = _drain(process)
-    previous_term = _stop_on_sigterm()
+    state = private_dir(plan.store)
+    root = Path(workdir) if workdir else run_folder(state)
+    previous = catch_stop_signals()
+    process = None
     try:
+        served = root / "workshop"
+        if served.exists():
+            shutil.rmtree(served)
+        prepare_notebooks(plan.notebooks, served)
+        (root / "join.html").write_text(projector_page(plan.url, plan.language), encoding="utf-8")
+        plan.write_voila_config(root, cookie_secret_file(state))
+        process = subprocess.Popen(plan.voila_command(served, root), env=plan.environment(), cwd=root,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True, preexec_fn=stop_with_parent)
+        log = _drain(process)
         _wait_until_listening(plan, process, log)
         if on_ready:
             on_ready(plan, root)
@@ -270,43 +377,32 @@ def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(process)
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
-        if workdir is None:  # our own temporary folder: participant copies and the projector page
+        hold(previous)  # a second signal must not cut the cleanup short
+        if process is not None:
+            stop(process)
+        if workdir is None:
             shutil.rmtree(root, ignore_errors=True)
-
-
-def _stop_on_sigterm():
-    """While serving, SIGTERM (a service manager, ``kill``) stops Voilà and its kernels as Ctrl-C does.
-
-    Returns the handler it replaced (None when not in the main thread, where it cannot be set).
-    """
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, interrupt)
+        restore(previous)
 
 
 def _drain(process: subprocess.Popen, keep: int = 200):
     """Read Voilà's output as it comes, keeping the last ``keep`` lines.
 
     Nobody reads the pipe otherwise: once its buffer is full, Voilà would block on its next
-    log line and every participant's page with it.
+    log line and every participant's page with it. With ``ATTUNE_SERVE_ECHO=1`` the lines are
+    also passed on to our output (the browser tests keep them in the server's log).
     """
     import collections
     import threading
 
     lines: collections.deque[str] = collections.deque(maxlen=keep)
+    echo = os.environ.get(ECHO_VARIABLE) == "1"
 
     def read():
         for line in process.stdout:
             lines.append(line)
+            if echo:
+                print(line, end="", flush=True)
 
     if process.stdout is not None:
         threading.Thread(target=read, name="voila-output", daemon=True).start()
@@ -333,19 +429,5 @@ def _wait_until_listening(plan: ServerPlan, process: subprocess.Popen, log=(), t
 
 
 def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """Ask Voilà to shut down (it stops its kernels), then make sure it has.
-
-    SIGTERM rather than SIGINT: a process started in the background inherits SIGINT ignored,
-    and Voilà handles SIGTERM the same way (stop serving, shut every kernel down).
-    """
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=5)
+    """Stop Voilà and every kernel, whatever signals they ignore (see ``processes.stop_group``)."""
+    stop_group(process, timeout)
