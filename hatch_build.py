@@ -8,7 +8,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 #: Checkout path -> path in the wheel (the same layout, so workshop files' relative paths hold).
 RESOURCES = {name: f"toolkit/resources/{name}" for name in
-             ("notebooks", "workshop.yaml", "workshops", "docs/trainers.md")}
+             ("notebooks", "workshop.yaml", "workshops", "docs/trainers.md", "data")}
 
 
 class ResourcesHook(BuildHookInterface):

@@ -97,9 +97,11 @@ def _known_instrument(instrument_id: str) -> bool:
 
 
 def find_example_data(data_dir: str | Path | None = None) -> Path | None:
-    """The example cohort's folder: ``data_dir``, else ``data/`` here, one folder up, or beside the toolkit."""
+    """The example cohort's folder: ``data_dir``, else ``data/`` here, one folder up, or the project's own."""
+    from toolkit.settings import bundled_path
+
     candidates = [Path(data_dir)] if data_dir is not None else [
-        Path.cwd() / "data", Path.cwd().parent / "data", Path(__file__).resolve().parents[2] / "data"]
+        Path.cwd() / "data", Path.cwd().parent / "data", bundled_path("data")]
     for folder in candidates:
         if (folder / "participants.csv").is_file() and (folder / "answers.csv").is_file():
             return folder
