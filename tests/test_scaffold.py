@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -82,7 +83,9 @@ def test_a_question_added_without_widening_the_bands_is_reported_at_the_bands(tm
     with pytest.raises(InstrumentError) as caught:
         load_instrument_file(path)
     bands_line = text[:text.index("    bands:")].count("\n") + 1
+    label_line = text[:text.index("(0 to 3)")].count("\n") + 1
     assert [str(p) for p in caught.value.problems] == [
+        f"{path}:{label_line}: the en label of scale 'count' says 0 to 3, but its scores run from 0 to 4",
         f"{path}:{bands_line}: bands of scale 'count' leave a gap: no band holds the possible score(s) 4"]
 
 
@@ -109,6 +112,18 @@ def test_new_workshop_copies_the_session_notebooks_and_their_text_pairs(tmp_path
             assert copy in written and filecmp.cmp(copy, notebook.with_suffix(suffix), shallow=False)
     starter = load_workshop(folder)
     assert [s.model_dump() for s in starter.spec.sessions] == [s.model_dump() for s in default.spec.sessions]
+
+
+def test_new_workshop_has_the_facilitator_dashboard_and_attune_dashboard_finds_it_there(tmp_path, monkeypatch):
+    from toolkit.apps.cli import _dashboard_folder, _workshop
+
+    folder = tmp_path / "spring_group"
+    written = new_workshop(folder)
+    dashboard = folder / "notebooks" / "facilitator_dashboard.ipynb"
+    assert dashboard in written and dashboard.with_suffix(".md") in written
+    monkeypatch.chdir(folder)  # the facilitator runs `attune dashboard` from the workshop folder
+    ws = _workshop(SimpleNamespace(workshop=None))
+    assert _dashboard_folder(None, ws).resolve() == dashboard.parent.resolve()
 
 
 def test_new_workshop_keeps_answers_outside_the_folder_in_a_store_of_its_own(tmp_path):

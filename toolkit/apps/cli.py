@@ -127,7 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.with_dashboard:
             from toolkit.apps.dashboard_server import start_dashboard
 
-            dashboard = start_dashboard(plan.store, Path(args.notebooks or DEFAULT_NOTEBOOKS),
+            dashboard = start_dashboard(plan.store, _dashboard_folder(args.notebooks, ws),
                                         open_browser=not args.no_browser)
             print(f"Facilitator dashboard (this computer only):\n  {dashboard.url}")
         print("Press Ctrl-C to stop; answers already saved stay in the store.")
@@ -137,6 +137,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if dashboard is not None:
             dashboard.stop()
+
+
+def _dashboard_folder(notebooks: str | None, ws) -> Path:
+    """Where facilitator_dashboard.ipynb is: --notebooks, else beside the workshop's sessions, else the bundled one."""
+    from toolkit.apps.dashboard_server import DASHBOARD
+
+    if notebooks:
+        return Path(notebooks)
+    if ws and ws.notebooks and (ws.notebooks[0].parent / DASHBOARD).is_file():
+        return ws.notebooks[0].parent
+    return DEFAULT_NOTEBOOKS
 
 
 def _workshop(args: argparse.Namespace):
@@ -157,7 +168,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     store = resolve_store_path(args.store, ws)
     if ws:
         os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())
-    handle = start_dashboard(store, Path(args.notebooks), open_browser=not args.no_browser)
+    handle = start_dashboard(store, _dashboard_folder(args.notebooks, ws), open_browser=not args.no_browser)
     print(f"Facilitator dashboard (this computer only):\n  {handle.url}\nPress Ctrl-C to stop.")
     return handle.wait()
 
@@ -274,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dashboard", help="open the facilitator dashboard in JupyterLab (this computer only)")
     p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present)")
     p.add_argument("--store", help="the response store (default: the workshop's, $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
-    p.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder holding facilitator_dashboard.ipynb")
+    p.add_argument("--notebooks", help="folder holding facilitator_dashboard.ipynb (default: beside the workshop's "
+                   "sessions, else the one that comes with Attune)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
     p = sub.add_parser("export", help="export consented answers, scores and a codebook as CSV")

@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+from toolkit.apps.dashboard_server import DASHBOARD
 from toolkit.errors import AttuneError
 from toolkit.instruments import bundled_ids, load_instrument_file
 from toolkit.instruments.model import ID_PATTERN
@@ -45,6 +46,16 @@ def new_workshop(folder: str | Path, *, source: str | Path = DEFAULT_WORKSHOP) -
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
                 written.append(target)
+    # The facilitator's dashboard goes beside the sessions, so `attune dashboard` run here finds it.
+    sessions = workshop.notebooks[0].parent if workshop.notebooks else bundled_path("notebooks")
+    dashboard = next((d for d in (sessions / DASHBOARD, bundled_path("notebooks") / DASHBOARD) if d.is_file()), None)
+    if dashboard is not None:
+        where = folder / (workshop.notebooks[0].parent.relative_to(workshop.folder) if workshop.notebooks else "notebooks")
+        where.mkdir(parents=True, exist_ok=True)
+        for path in (dashboard, dashboard.with_suffix(".md")):
+            if path.exists():
+                shutil.copyfile(path, where / path.name)
+                written.append(where / path.name)
     text = Path(source).read_text(encoding="utf-8")
     store = f"~/.attune/{_slug(folder.resolve().name)}.sqlite"
     text = re.sub(r"(?m)^store:.*$", f"store: {store}", text, count=1)
