@@ -33,6 +33,9 @@ from toolkit.instruments.model import Strict, Text
 
 WORKSHOP_FILE = "workshop.yaml"
 DEFAULT_K = 5
+#: How many participants a workshop's store takes (workshop.yaml's ``room``, ``attune serve --room``).
+DEFAULT_ROOM = 40
+ENV_ROOM = "ATTUNE_ROOM"
 DEFAULT_STORE = Path.home() / ".attune" / "workshop.sqlite"
 DEFAULT_LOCALE = "international"
 #: Environment variables a session kernel reads (toolkit.widgets.session reads the first three).
@@ -68,6 +71,12 @@ def _whole_number_k(value: Any) -> Any:
     return value
 
 
+def _room(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"must be a whole number of participants such as {DEFAULT_ROOM}, not {value!r}")
+    return value
+
+
 def _confirmation(value: Any) -> Any:
     if isinstance(value, (bool, date)):
         return value
@@ -96,6 +105,7 @@ class WorkshopSpec(Strict):
     crisis_resources_checked: Annotated[bool | date, BeforeValidator(_confirmation)]
     use: Literal["non_commercial", "commercial"]
     k: Annotated[int, BeforeValidator(_whole_number_k)] = DEFAULT_K
+    room: Annotated[int, BeforeValidator(_room)] = DEFAULT_ROOM
     store: str | None = None
     sessions: list[SessionSpec] = Field(min_length=1)
 
@@ -221,6 +231,16 @@ def resolve_language(language: str | None = None, workshop: Workshop | None = No
 def resolve_k(k: int | None = None, workshop: Workshop | None = None) -> int:
     """The small-cell threshold: argument, the workshop's, else the default."""
     return k or (workshop.spec.k if workshop else DEFAULT_K)
+
+
+def resolve_room(room: int | None = None, workshop: Workshop | None = None) -> int:
+    """How many participants may join: argument, ``$ATTUNE_ROOM``, the workshop's, else the default (40)."""
+    if room:
+        return room
+    text = os.environ.get(ENV_ROOM, "")
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return workshop.spec.room if workshop else DEFAULT_ROOM
 
 
 def resolve_instrument(name: str, folder: Path) -> str | Path | None:

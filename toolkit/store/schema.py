@@ -8,11 +8,17 @@
   survives the process being killed and many processes (one Voila kernel per participant)
   can write to one file; a writer waits up to 30 s for another one to finish.
 * ``secure_delete`` is on, so erased text is overwritten in the file.
+* A version 1 store (before resume keys) is brought up to version 2 when opened: its
+  participants keep their answers but, having no phrase, can come back only on a device
+  that joins again (see ``toolkit.core.resume``).
+* The secret that keys the store's hashes lives beside the file, in the workshop's private
+  folder (``workshop.sqlite.private/store_secret``, 0600), never in the file itself.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -21,7 +27,7 @@ from pathlib import Path
 from toolkit.errors import StoreError
 from toolkit.instruments import MISSING_CODES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STORE_KEY = "attune_store"
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -88,12 +94,32 @@ SCHEMA = [
     "CREATE INDEX submissions_participant ON submissions (participant)",
 ]
 
+#: Version 2: who may come back as a participant. Only keyed hashes are kept, never a key or a phrase.
+SCHEMA_V2 = [
+    "ALTER TABLE participants ADD COLUMN phrase_hash TEXT NULL",
+    # One participant per device (browser) and workshop; a participant may have several devices.
+    """CREATE TABLE devices (
+        key_hash TEXT PRIMARY KEY,
+        code     TEXT NOT NULL REFERENCES participants (code),
+        added_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX devices_code ON devices (code)",
+    # Wrong phrases per typed code, kept for codes that exist and codes that do not alike, so
+    # the lock says nothing about which codes exist. Keyed by a hash of the code.
+    """CREATE TABLE resume_attempts (
+        code_hash    TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        locked_until TEXT NULL
+    )""",
+]
+
 #: Every table that holds rows about a participant, with the columns that can name one.
 PARTICIPANT_COLUMNS = {
     "checkins": ("participant",),
     "submissions": ("participant",),
     "answers": ("participant",),
     "couple_requests": ("code", "partner"),
+    "devices": ("code",),
     "participants": ("code",),
 }
 
@@ -213,12 +239,52 @@ def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
             for statement in SCHEMA:
                 conn.execute(statement)
             conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                             [(STORE_KEY, str(SCHEMA_VERSION)), ("created_at", now())])
+                             [(STORE_KEY, "1"), ("created_at", now())])
+        if int(conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()[0]) < 2:
+            for statement in SCHEMA_V2:
+                conn.execute(statement)
+            conn.execute("UPDATE meta SET value = ? WHERE key = ?", (str(SCHEMA_VERSION), STORE_KEY))
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+SECRET_FILE = "store_secret"
+_MEMORY_SECRET = secrets.token_bytes(32)  # a store in memory lives and dies with this process
+
+
+def store_secret(path: Path) -> bytes:
+    """The secret that keys this store's hashes, made once (32 random bytes, 0600) beside the store.
+
+    Kept out of the store file, so a copied store alone gives no way to test guessed phrases.
+    Several kernels may ask at once: the first file written wins and every one reads it.
+    """
+    if str(path) == MEMORY:
+        return _MEMORY_SECRET
+    folder = path.parent / f"{path.name}.private"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = folder / SECRET_FILE
+        if not target.exists():
+            tmp = folder / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(tmp, target)  # fails if another process was first: theirs is kept
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+        secret = bytes.fromhex(target.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{path}: the store's private folder {folder} cannot be used ({exc}); "
+                         "choose a folder you can write to") from None
+    if len(secret) < 32:
+        raise StoreError(f"{folder / SECRET_FILE}: this file is damaged; remove it (participants then join again)")
+    return secret
 
 
 def _retry_when_busy(step, seconds: float = BUSY_TIMEOUT_MS / 1000):

@@ -14,6 +14,9 @@ Rules it keeps:
 * One connection per store object, shared by threads under a lock.
 * ``erase`` removes every row about a code in one transaction (``secure_delete`` on), then
   tries to empty the write-ahead log.
+* A code opens nothing: who may act as a participant is decided by a device key or the
+  recovery phrase (``enrol``, ``device_code``, ``owns``, ``resume``), of which only keyed
+  hashes are kept (``toolkit.core.resume``).
 
 Times are UTC, ISO 8601 (``2025-03-01T18:04:05.123456+00:00``).
 """
@@ -26,14 +29,23 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.core import resume as keys
 from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
 from toolkit.errors import AttuneError, ConsentError, StoreError, UnknownParticipantError
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.instruments.answers import check_level, check_timepoint, decode_answer, encode_answer
-from toolkit.store.schema import ANSWER_COLUMNS, BUSY_TIMEOUT_MS, PARTICIPANT_COLUMNS, PARTICIPANT_FIELDS, connect
+from toolkit.store.schema import (
+    ANSWER_COLUMNS,
+    BUSY_TIMEOUT_MS,
+    PARTICIPANT_COLUMNS,
+    PARTICIPANT_FIELDS,
+    connect,
+    store_secret,
+)
 from toolkit.store.schema import now as _now
 
 if TYPE_CHECKING:
@@ -42,6 +54,14 @@ if TYPE_CHECKING:
 
 class CoupleRequestError(AttuneError):
     """A couple request that cannot be recorded (a code naming itself)."""
+
+
+class CodeTakenError(AttuneError):
+    """A new participant with a code someone already has (only a page's own new code is offered)."""
+
+
+class RoomFullError(AttuneError):
+    """The workshop has as many participants as its room allows."""
 
 
 def _pandas():
@@ -79,6 +99,7 @@ class ResponseStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = connect(self.path)
+        self._secret_bytes: bytes | None = None
 
     def __repr__(self) -> str:
         return f"ResponseStore({str(self.path)!r})"
@@ -228,6 +249,106 @@ class ResponseStore:
         rows = self._read(f"SELECT {', '.join(PARTICIPANT_FIELDS)} FROM participants ORDER BY code")
         df = pd.DataFrame.from_records(rows, columns=PARTICIPANT_FIELDS)
         return df.astype({"storage_consent": bool, "checkin_consent": bool})
+
+    # -- who may come back -------------------------------------------------------------
+
+    @property
+    def _secret(self) -> bytes:
+        if self._secret_bytes is None:
+            self._secret_bytes = store_secret(self.path)
+        return self._secret_bytes
+
+    def _device(self, device: str) -> str:
+        if not isinstance(device, str) or len(device) < 16:
+            raise AttuneError("a device key is a long random text (toolkit.core.resume.new_device_key)")
+        return keys.keyed_hash("attune-device", device, self._secret)
+
+    def enrol(self, participant: str, *, device: str, phrase: str, checkin_consent: bool = False,
+              couple: str | None = None, room: int | None = None) -> None:
+        """A new participant who consented to storage, on ``device``, who can come back with ``phrase``.
+
+        ``phrase`` is a kept phrase (``toolkit.core.resume.new_phrase``). The device now belongs
+        to this participant (another it held stays stored). Raises CodeTakenError if the code is
+        stored already, RoomFullError if ``room`` participants are.
+        """
+        code = parse_code(participant)
+        partner = parse_code(couple) if couple is not None else None
+        checkin = _as_bool(checkin_consent, "checkin_consent")
+        if partner == code:
+            raise CoupleRequestError("a couple links two different codes: give your partner's code, not your own")
+        hashed, device_hash, now = keys.phrase_hash(code, phrase, self._secret), self._device(device), _now()
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM participants WHERE code = ?", (code,)).fetchone():
+                raise CodeTakenError(f"{_shown(code)} is already taken: ask for a new code")
+            if room is not None and conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0] >= room:
+                raise RoomFullError(f"the workshop is full ({room} participants)")
+            conn.execute("""INSERT INTO participants (code, storage_consent, storage_consent_at, checkin_consent,
+                                                      checkin_consent_at, created_at, phrase_hash)
+                            VALUES (?, 1, ?, ?, ?, ?, ?)""", (code, now, int(checkin), now, now, hashed))
+            self._link(conn, device_hash, code, now)
+            if partner is not None:
+                self._upsert_couple(conn, code, partner, now)
+
+    @staticmethod
+    def _link(conn: sqlite3.Connection, device_hash: str, code: str, now: str) -> None:
+        conn.execute("""INSERT INTO devices (key_hash, code, added_at) VALUES (?, ?, ?)
+                        ON CONFLICT (key_hash) DO UPDATE SET code = excluded.code, added_at = excluded.added_at""",
+                     (device_hash, code, now))
+
+    def device_code(self, device: str | None) -> str | None:
+        """The code of the participant this device joined as, or None."""
+        if not device:
+            return None
+        rows = self._read("SELECT code FROM devices WHERE key_hash = ?", (self._device(device),))
+        return rows[0][0] if rows else None
+
+    def owns(self, participant: str | None, device: str | None) -> bool:
+        """Whether ``device`` may act for ``participant`` (change consent, link, erase, download)."""
+        return bool(participant) and is_valid_code(participant) and self.device_code(device) == normalise_code(participant)
+
+    def set_phrase(self, participant: str, phrase: str) -> None:
+        """Give a stored participant a new recovery phrase (kept form); the facilitator's tool, never a page's."""
+        code = parse_code(participant)
+        hashed = keys.phrase_hash(code, phrase, self._secret)
+        with self._write() as conn:
+            if conn.execute("UPDATE participants SET phrase_hash = ? WHERE code = ?", (hashed, code)).rowcount == 0:
+                raise UnknownParticipantError(f"nothing is stored about {_shown(code)}")
+
+    def resume(self, participant: str, phrase: str | None, device: str, *, now: datetime | None = None) -> str:
+        """Come back as ``participant`` on a new ``device`` with their phrase: "resumed", "no_match" or "locked".
+
+        Unknown codes and wrong phrases give the same answer, take the same time and count
+        toward the same lock (MAX_FAILURES wrong phrases lock a code for LOCK_SECONDS), so
+        nothing here tells which codes exist. A device that already holds the code needs none of this.
+        """
+        code = parse_code(participant)
+        moment = now or datetime.now(UTC)
+        code_hash = keys.keyed_hash("attune-attempt", code, self._secret)
+        given = keys.phrase_hash(code, phrase or "-", self._secret)  # computed whatever the code, for equal time
+        device_hash = self._device(device)
+        with self._write() as conn:
+            row = conn.execute("SELECT failures, locked_until FROM resume_attempts WHERE code_hash = ?",
+                               (code_hash,)).fetchone()
+            failures, locked_until = row if row else (0, None)
+            if locked_until and datetime.fromisoformat(locked_until) > moment:
+                return "locked"
+            stored = conn.execute("SELECT phrase_hash FROM participants WHERE code = ? AND storage_consent = 1",
+                                  (code,)).fetchone()
+            if stored and keys.same(stored[0], given):
+                conn.execute("DELETE FROM resume_attempts WHERE code_hash = ?", (code_hash,))
+                self._link(conn, device_hash, code, moment.isoformat(timespec="microseconds"))
+                return "resumed"
+            failures += 1  # after a lock has passed, failures restarted from 0
+            lock = (moment + timedelta(seconds=keys.LOCK_SECONDS)).isoformat() if failures >= keys.MAX_FAILURES else None
+            conn.execute("""INSERT INTO resume_attempts (code_hash, failures, locked_until) VALUES (?, ?, ?)
+                            ON CONFLICT (code_hash) DO UPDATE SET failures = excluded.failures,
+                                                                 locked_until = excluded.locked_until""",
+                         (code_hash, 0 if lock else failures, lock))
+        return "no_match"
+
+    def participant_count(self) -> int:
+        """How many participants are stored (for the room's cap)."""
+        return self._read("SELECT COUNT(*) FROM participants")[0][0]
 
     # -- answers -----------------------------------------------------------------------
 

@@ -3,17 +3,28 @@
 Notebooks hold prose and calls; this shell wires the parameters cell (language, store
 path, participant, locale) to the widgets so that every session notebook starts the same
 way and a trainer can run any of them with other settings.
+
+Served by ``attune serve``, the browser's device key reaches the kernel as
+``HTTP_X_ATTUNE_DEVICE`` (Voilà's ``http_header_envs``). A preheated kernel ran the
+notebook before any browser asked for it, so the key arrives later, through Voilà's request
+info; a background thread waits for it and the join form then restores the participant, so
+the page is not held up.
 """
 
 from __future__ import annotations
+
+import os
+import threading
+
+DEVICE_ENV = "HTTP_X_ATTUNE_DEVICE"
 
 
 class Session:
     """``Session(language=..., store_path=..., participant=..., locale=...)`` for one notebook."""
 
     def __init__(self, *, language: str = "en", store_path: str | None = None, participant: str | None = None,
-                 locale: str | None = None, k: int | None = None):
-        from toolkit.settings import current_workshop, resolve_k, resolve_locale, resolve_store_path
+                 locale: str | None = None, k: int | None = None, room: int | None = None):
+        from toolkit.settings import current_workshop, resolve_k, resolve_locale, resolve_room, resolve_store_path
         from toolkit.store.sqlite import ResponseStore
         from toolkit.widgets import JoinForm
 
@@ -22,9 +33,22 @@ class Session:
         self.language = language
         self.locale = resolve_locale(locale, workshop)
         self.store = ResponseStore(resolve_store_path(store_path, workshop))
-        self.join_form = JoinForm(self.store, language=language, k=k)
+        self.join_form = JoinForm(self.store, language=language, k=k, device=os.environ.get(DEVICE_ENV),
+                                  room=resolve_room(room, workshop))
         if participant:
-            self.join_form.code_input.value = participant
+            self.join_form.offer(participant)
+        if DEVICE_ENV not in os.environ and os.environ.get("VOILA_PREHEAT") == "True":
+            threading.Thread(target=self._await_device, name="attune-device", daemon=True).start()
+
+    def _await_device(self) -> None:
+        """Wait for the page's request (preheated kernel), then let the join form recognise the device."""
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+            self.join_form.recognise(os.environ.get(DEVICE_ENV))
+        except Exception:  # noqa: BLE001 - the page works without it; the participant can still join
+            pass
 
     def join(self):
         """The join-and-consent widget (show it at the top of the notebook)."""
