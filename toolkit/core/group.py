@@ -31,6 +31,10 @@ What a count may show (care principle "Small groups", ``toolkit.core.privacy``):
 
 Couple comparisons (``couples``), the check-in list (``checkins``) and the data-quality
 indices (``quality``) are for the facilitator alone.
+
+The end-of-session check (``session_check``) is shown only as group counts per session
+(``toolkit.core.session_check``): it gets no instrument view (item means would be a score of
+it) and no data-quality index, so no view puts a code next to one of its answers.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from toolkit.core.couples import COUPLE_INSTRUMENTS, couple_rows
 from toolkit.core.privacy import DEFAULT_K, ChangeSummary, Distribution, SmallGroup, check_k
 from toolkit.core.quality import all_indices, careless_rows, careless_summary
 from toolkit.core.scoring import score
+from toolkit.core.session_check import SESSION_CHECK, SessionCheckView, session_check_views
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.instruments.checks import possible_scores
@@ -308,6 +313,7 @@ class DashboardViews:
     checkins: pd.DataFrame
     careless: pd.DataFrame  # careless_summary
     careless_rows: pd.DataFrame  # every index, flagged or not
+    session_checks: tuple[SessionCheckView, ...] = ()  # group counts per session; empty when the group is small
 
 
 def build_views(frames: Mapping, k: int = DEFAULT_K, *, pre: str = "pre", post: str = "post",
@@ -324,8 +330,11 @@ def build_views(frames: Mapping, k: int = DEFAULT_K, *, pre: str = "pre", post: 
     wide = frames.get("wide", {})
     instruments = {}
     changes = {}
+    checks: tuple[SessionCheckView, ...] = ()
     if not att.small:
         for (inst_id, timepoint), frame in wide.items():
+            if inst_id == SESSION_CHECK:
+                continue  # counts only, below: never item means of it
             if load_instrument(inst_id).scored_items:  # exercises with free text only: progress, no figures
                 instruments[(inst_id, timepoint)] = instrument_views(frame, inst_id, k, timepoint)
         for inst_id in dict.fromkeys(i for i, _ in wide):
@@ -333,9 +342,11 @@ def build_views(frames: Mapping, k: int = DEFAULT_K, *, pre: str = "pre", post: 
                 views = change_views(wide[(inst_id, pre)], wide[(inst_id, post)], inst_id, k)
                 if views:
                     changes[inst_id] = views
+        checks = session_check_views(wide, k)
     couples = couple_rows(participants, frames.get("partner_of", {}), frames.get("answers_of", {}), wide,
                           couple_instruments)
-    careless = careless_rows(wide)
+    careless = careless_rows({key: frame for key, frame in wide.items() if key[0] != SESSION_CHECK})
     return DashboardViews(k=k, attendance=att, instruments=instruments, changes=changes, couples=couples,
                           checkins=checkin_list(frames.get("checkins"), participants),
-                          careless=careless_summary(careless), careless_rows=all_indices(careless))
+                          careless=careless_summary(careless), careless_rows=all_indices(careless),
+                          session_checks=checks)

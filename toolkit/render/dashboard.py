@@ -19,6 +19,7 @@ from toolkit.core.couples import AREAS
 from toolkit.core.group import STATUSES, Attendance, ChangeView
 from toolkit.core.privacy import FEWER_THAN_K, HIDDEN, SmallGroup
 from toolkit.core.quality import LONG_STRING_MIN
+from toolkit.core.session_check import PREFER_NOT, SESSION_CHECK, SessionCheckView, session_order
 from toolkit.errors import AttuneError
 from toolkit.instruments import load_instrument
 from toolkit.instruments.model import LEVEL_ORDER
@@ -177,8 +178,10 @@ def checkins_html(checkins: pd.DataFrame, language: str = DEFAULT_LANGUAGE) -> s
         # (a rule id such as afraid_of_partner would say what someone answered).
         reason = ui(f"dashboard_why_{r['level']}", language) if known else ""
         last = str(r["last_flagged"]).replace("T", " ")[:16]
+        # The session check is never named next to a code: that would say the person did not feel safe.
+        forms = [f for f in r["forms"] if not str(f).startswith(f"{SESSION_CHECK} (")]
         rows.append(f"<tr><td>{esc(str(r['code']))}</td><td>{esc(level)}</td><td>{esc(reason)}</td>"
-                    f"<td>{esc(', '.join(r['forms']))}</td><td>{esc(last)}</td></tr>")
+                    f"<td>{esc(', '.join(forms))}</td><td>{esc(last)}</td></tr>")
     columns = ("dashboard_col_code", "dashboard_col_level", "dashboard_col_reason", "dashboard_col_forms",
                "dashboard_col_last")
     parts.append(_table(columns, rows, language))
@@ -203,4 +206,51 @@ def quality_html(summary: pd.DataFrame, language: str = DEFAULT_LANGUAGE) -> str
         parts.append(_table(columns, rows, language))
     parts.append(f"<details><summary>{esc(ui('dashboard_method', language))}</summary>"
                  f"{paragraph('dashboard_careless_method', language, 'attune-note', n=LONG_STRING_MIN)}</details>")
+    return "".join(parts)
+
+
+def session_label(timepoint: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """``session3`` as "Session 3" (plain text); a timepoint without a session number as it is."""
+    kind, number, _ = session_order(timepoint)
+    return ui("dashboard_session_n", language, n=number) if kind == 0 and str(timepoint).startswith("session") \
+        else str(timepoint)
+
+
+def session_check_html(views, language: str = DEFAULT_LANGUAGE) -> str:
+    """The end-of-session check: per question, a table of sessions by answers, group counts only.
+
+    ``views`` is ``DashboardViews``: a group smaller than k shows only that; each count is
+    privacy's protected count (``count_text``), and no code appears anywhere.
+    """
+    att = views.attendance
+    parts = [paragraph("dashboard_session_check_intro", language, k=att.k)]
+    if att.small:
+        parts.append(paragraph("dashboard_small_group", language, n=att.joined, k=att.k))
+        return "".join(parts)
+    checks: tuple[SessionCheckView, ...] = views.session_checks
+    if not checks:
+        parts.append(paragraph("dashboard_no_session_check", language))
+        return "".join(parts)
+    inst = load_instrument(SESSION_CHECK)
+    for n, item in enumerate(inst.items):
+        keys = checks[0].questions[n].answers
+        labels = {f"{o.value:g}": pick(o.label, language) for o in inst.response_scale_of(item).options}
+        labels[PREFER_NOT] = ui("prefer_not_to_say", language)
+        head = "".join(f"<th scope='col'>{esc(labels[key])}</th>" for key in keys)
+        rows = []
+        for check in checks:
+            question = check.questions[n]
+            label = f"<th scope='row'>{esc(session_label(check.timepoint, language))}</th>"
+            if isinstance(question.counts, SmallGroup):
+                text = ui("dashboard_session_check_fewer", language, k=att.k)
+                rows.append(f"<tr>{label}<td colspan='{len(keys)}'>{esc(text)}</td></tr>")
+                continue
+            table = question.counts.table
+            cells = "".join(f"<td>{esc(count_text(table.loc[key, 'count'], table.loc[key, 'note'], att.k, language))}</td>"
+                            for key in keys)
+            rows.append(f"<tr>{label}{cells}</tr>")
+        parts.append(f"<h3>{esc(pick(item.text, language))}</h3>")
+        parts.append(f"<table class='attune-table'><thead><tr><th scope='col'>{esc(ui('dashboard_session', language))}"
+                     f"</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    parts.append(paragraph("dashboard_legend", language, "attune-note", k=att.k, m=att.k - 1))
     return "".join(parts)

@@ -1,9 +1,9 @@
 """The facilitator's dashboard widget: a thin shell over ``toolkit.core.group``.
 
 ``Dashboard(store, k=5, language="en")`` reads the store, asks the core for protected views
-and shows them in six tabs: Attendance, Instruments, Before/after (group figures, fit for a
-projector), and Couples, Check-ins, Data quality (private: shown only after the facilitator
-switches on "Show private views", and never meant for a projector). Each tab is built by one
+and shows them in seven tabs: Attendance, Instruments, Before/after, How sessions went (group
+figures and counts, fit for a projector), and Couples, Check-ins, Data quality (private: shown
+only after the facilitator switches on "Show private views", and never meant for a projector). Each tab is built by one
 helper from its title key and a view function returning (HTML, figures); the HTML comes from
 ``toolkit.render.dashboard`` (escaped), the figures from ``toolkit.core.group_figures``.
 
@@ -49,6 +49,7 @@ from toolkit.render.dashboard import (
     instrument_title,
     paragraph,
     quality_html,
+    session_check_html,
     status_html,
 )
 from toolkit.store.sqlite import ResponseStore
@@ -240,11 +241,13 @@ class Dashboard(w.VBox):
         instruments = make_tab("dashboard_tab_instruments", self._instrument_view,
                                w.HBox([self.instrument_pick, self.timepoint_pick]))
         change = make_tab("dashboard_tab_change", self._change_view, self.change_pick)
+        session_check = make_tab("dashboard_tab_session_check", lambda: (session_check_html(self.views, lang), []))
         couples = make_tab("dashboard_tab_couples", self._couple_view, self.couples_intro, self.couple_pick, private=True)
         checkins = make_tab("dashboard_tab_checkins", lambda: (checkins_html(self.views.checkins, lang), []), private=True)
         quality = make_tab("dashboard_tab_quality", lambda: (quality_html(self.views.careless, lang), []), private=True)
-        self.pages = (attendance, instruments, change, couples, checkins, quality)
+        self.pages = (attendance, instruments, change, session_check, couples, checkins, quality)
         self.attendance_box = attendance.note
+        self.session_check_box = session_check.note
         self.instrument_note, self.instrument_out = instruments.note, instruments.out
         self.change_note, self.change_out = change.note, change.out
         self.couples_box, self.checkins_box, self.quality_box = couples.note, checkins.note, quality.note
