@@ -22,23 +22,34 @@ TYPE_WORDS = re.compile(r"\b(avoidant|fearful|preoccupied|dismissive|dismissing|
 YOU_ARE_A_TYPE = re.compile(r"\byou(?:'re| are)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?"
                             r"(avoidant|anxious|secure|fearful|preoccupied|dismissive|dismissing)\b", re.IGNORECASE)
 CITATION = re.compile(r"\(([^()]*?\b(?:19|20)\d\d[a-z]?)\)")
-#: What each session asks for: its questionnaires and exercises.
+#: What each session asks for: its questionnaires and exercises, and the end-of-session check (issue 12).
+CHECK = 'session.questionnaire("session_check", timepoint="session{n}")'
 CALLS = {
+    "00_welcome": [CHECK.format(n=0)],
     "01_recognizing": ['session.questionnaire("eu_signs", timepoint="session1")',
-                       'session.questionnaire("who5", timepoint="pre")'],
-    "02_attachment": ['session.questionnaire("ecr_rs", timepoint="pre")'],
-    "03_communication": ["IStatementBuilder(", "SpeakerListenerCard(", 'session.questionnaire("csi4", timepoint="pre")'],
-    "04_trauma_resilience": ["EmotionExplorer(", "GroundingExercise(", 'session.questionnaire("brs", timepoint="pre")'],
+                       'session.questionnaire("who5", timepoint="pre")', CHECK.format(n=1)],
+    "02_attachment": ['session.questionnaire("ecr_rs", timepoint="pre")', CHECK.format(n=2)],
+    "03_communication": ["IStatementBuilder(", "SpeakerListenerCard(", 'session.questionnaire("csi4", timepoint="pre")',
+                         CHECK.format(n=3)],
+    "04_trauma_resilience": ["EmotionExplorer(", "GroundingExercise(", 'session.questionnaire("brs", timepoint="pre")',
+                             CHECK.format(n=4)],
     "05_seeking_help": ['session.questionnaire("help_indicators", timepoint="session5")',
                         'session.questionnaire("phq4", timepoint="session5")', "approaches(language=language)",
-                        'therapist_checklist(session, timepoint="session5")', "support_contacts(session)"],
+                        'therapist_checklist(session, timepoint="session5")', "support_contacts(session)",
+                        CHECK.format(n=5)],
     "06_first_step": ['first_step_guide("opening", language=language)',
                       'guided_plan(session, "conversation_plan", timepoint="session6")',
                       'first_step_guide("research", language=language)',
                       'first_step_guide("expectations", language=language)',
                       'guided_plan(session, "action_plan", timepoint="session6")',
-                      "takehome(session, forms=[conversation, action])"],
+                      # before/after: the same instruments as the pre of sessions 1, 3 and 4
+                      'session.questionnaire("who5", timepoint="post")',
+                      'session.questionnaire("csi4", timepoint="post")',
+                      'session.questionnaire("brs", timepoint="post")',
+                      "takehome(session, forms=[conversation, action])", CHECK.format(n=6)],
 }
+#: The instruments asked again as ``post`` in session 6, and the session that asked them as ``pre``.
+POST = {"who5": "01_recognizing", "csi4": "03_communication", "brs": "04_trauma_resilience"}
 
 
 def path(name: str):
@@ -73,6 +84,45 @@ def test_session_calls_its_questionnaires_and_exercises(name):
     code = code_text(path(name))
     for call in CALLS[name]:
         assert call in code, call
+
+
+@pytest.mark.parametrize("nb", SESSIONS, ids=ids)
+def test_every_session_ends_with_its_own_session_check_after_a_lead_in(nb):
+    cells = load(nb)["cells"]
+    number = int(nb.stem[:2])
+    assert cells[-1]["cell_type"] == "code"
+    assert source(cells[-1]) == CHECK.format(n=number), "the session check is the last cell"
+    assert code_text(nb).count('"session_check"') == 1, "asked once per session"
+    lead = cells[-2]
+    assert lead["cell_type"] == "markdown" and "facilitator" not in lead.get("metadata", {}).get("tags", [])
+    words = flat(source(lead))
+    assert len(source(lead).strip().splitlines()) == 1, "a one-line lead-in"
+    assert "optional" in words and "never your answer" in words and "group counts" in words
+
+
+@pytest.mark.parametrize("es_name", ["00_bienvenida", "01_reconocer", "02_apego", "03_comunicacion",
+                                     "04_trauma_resiliencia", "05_buscar_ayuda", "06_primer_paso"])
+def test_spanish_sessions_end_with_the_session_check_too(es_name):
+    cells = load(NOTEBOOKS / "es" / f"{es_name}.ipynb")["cells"]
+    assert source(cells[-1]) == CHECK.format(n=int(es_name[:2]))
+    words = flat(source(cells[-2]))
+    assert "opcionales" in words and "nunca tu respuesta" in words
+
+
+def test_session_6_asks_the_pre_questionnaires_again_as_post_in_both_languages():
+    for nb in (path("06_first_step"), NOTEBOOKS / "es" / "06_primer_paso.ipynb"):
+        code = code_text(nb)
+        for instrument, first in POST.items():
+            assert f'session.questionnaire("{instrument}", timepoint="post")' in code, (nb.name, instrument)
+            assert f'session.questionnaire("{instrument}", timepoint="pre")' in code_text(path(first)), first
+        # before the take-home summary, so that today's answers can go into it
+        assert code.index('timepoint="post"') < code.index("takehome(")
+    said = flat(participant_text(path("06_first_step")))
+    for phrase in ("Each is optional", "Your results are for you alone", "only for the group picture",
+                   "never your answers or your own change", "for you alone"):
+        assert phrase in said, phrase
+    notes = flat(notes_text(path("06_first_step")))
+    assert "Timing (this part): about 10 minutes" in notes and "`post`" in notes and "Never ask anyone whether" in notes
 
 
 @pytest.mark.parametrize("name", ["03_communication", "04_trauma_resilience"])
