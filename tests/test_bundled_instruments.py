@@ -17,7 +17,9 @@ from toolkit.instruments.model import AnyOf, Condition, Instrument
 
 VALIDATED = ["who5", "phq4", "csi4", "brs", "ecr_rs"]
 REFLECTION = ["eu_signs", "help_indicators"]
-ALL = VALIDATED + REFLECTION
+#: The project's own non-scored end-of-session check (issue 12); its content is tested in test_dashboard.py.
+SESSION_CHECK = ["session_check"]
+ALL = VALIDATED + REFLECTION + SESSION_CHECK
 
 # --- Response options -------------------------------------------------------------------
 # instruments.md 1 "Response options"
@@ -243,7 +245,7 @@ def _conditions(when) -> list[Condition]:
 # --- Loading ------------------------------------------------------------------------------
 
 
-def test_all_seven_files_are_bundled():
+def test_all_eight_files_are_bundled():
     assert set(ALL) <= set(bundled_ids())
 
 

@@ -21,6 +21,8 @@ from toolkit.core import checkins, couples, disclosure, group_figures, privacy, 
 from toolkit.core import group as core
 from toolkit.core.change import CATEGORIES
 from toolkit.core.privacy import Distribution, SmallGroup
+from toolkit.core.safety import evaluate_one
+from toolkit.core.session_check import PREFER_NOT, question_counts, session_check_views
 from toolkit.instruments import load_instrument, load_instrument_file
 from toolkit.instruments.model import LEVEL_ORDER
 from toolkit.render import dashboard as render
@@ -109,7 +111,8 @@ def hidden_bar(fig, label_part: str) -> dict:
 
 def all_html(dashboard: shell.Dashboard) -> str:
     boxes = [dashboard.status, dashboard.attendance_box, dashboard.instrument_note, dashboard.change_note,
-             dashboard.couples_intro, dashboard.couples_box, dashboard.checkins_box, dashboard.quality_box]
+             dashboard.session_check_box, dashboard.couples_intro, dashboard.couples_box, dashboard.checkins_box,
+             dashboard.quality_box]
     return "".join(b.value for b in boxes)  # HTML: rendered as markup, so it must be escaped
 
 
@@ -435,6 +438,142 @@ def test_checkin_list_gives_a_plain_reason_never_a_rule_that_names_an_answer(sto
         dash.private.value = True
         assert who in dash.checkins_box.value and reason in dash.checkins_box.value
         assert "afraid_of_partner" not in dash.checkins_box.value
+
+# -- the end-of-session check (issue 12) ---------------------------------------------------------
+
+YES, PARTLY, NO = 2, 1, 0
+
+
+def session_check(store, answers: list[tuple], timepoint: str = "session1", *, checkin=False):
+    """``answers``: one (helpful, safe) pair per person, None for a skipped question."""
+    for i, (helpful, safe) in enumerate(answers):
+        given = {item: v for item, v in (("helpful", helpful), ("safe", safe)) if v is not None}
+        add(store, code(i), given, "session_check", timepoint, checkin=checkin)
+
+
+def shown(question) -> dict:
+    table = question.counts.table
+    return {key: (int(table.loc[key, "count"]) if not table.loc[key, "suppressed"] else table.loc[key, "note"])
+            for key in question.answers}
+
+
+def test_session_check_is_our_own_non_scored_reflection_in_english_and_spanish():
+    inst = load_instrument("session_check")
+    assert inst.kind == "reflection" and inst.scales == [] and inst.licence.commercial_use == "allowed"
+    assert "not a validated measure" in inst.instructions["en"]
+    assert "No es un test ni una medida validada" in inst.instructions["es"]
+    assert "Prefer not to say" in inst.instructions["en"] and "never who answered what" in inst.instructions["en"]
+    assert [(i.id, i.text["en"]) for i in inst.items] == [
+        ("helpful", "Was today's session helpful for you?"), ("safe", "Did you feel safe taking part today?")]
+    for item in inst.items:
+        assert item.type == "single_choice" and set(item.text) == {"en", "es"}
+        options = inst.response_scale_of(item).options
+        assert [(o.value, o.label["en"], o.label["es"]) for o in options] == \
+            [(2, "Yes", "Sí"), (1, "Partly", "En parte"), (0, "No", "No")]
+    assert any(v.fact.startswith("not a validated measure") for v in inst.verification)
+
+
+@pytest.mark.parametrize("answers, level", [
+    ({"helpful": YES, "safe": NO}, "info"),        # not safe: the private support message
+    ({"safe": PARTLY}, ""), ({"safe": YES}, ""),
+    ({"safe": PREFER_NOT}, ""),                    # a choice not to say never fires
+    ({"helpful": NO}, ""),                         # skipping "safe" never fires either: it could be yes
+])
+def test_not_feeling_safe_gives_the_private_info_message_and_nothing_else(answers, level):
+    result = evaluate_one("session_check", answers)
+    assert result.level == level
+    assert result.rules == (("not_safe_today",) if level else ())
+    (rule,) = load_instrument("session_check").safety
+    assert rule.level == "info"  # the participant may ask for a check-in; no flag is raised by itself
+
+
+def test_session_check_counts_by_hand():
+    # 20 people at session 1: helpful 5 yes, 5 partly, 5 no, 5 prefer not to say: every cell >= 5, all shown.
+    # safe: 12 yes, 5 partly, 3 skipped: 17 answered (the group size is taken as known). "No" and
+    # "Prefer not to say" are 0: "fewer than 5". Their sum (0) is below 5, so the smallest other
+    # cell (partly, 5) is hidden too. Yes (12) cannot stay shown: 17 - 12 = 5 would be partly
+    # ("hidden", so at least 5) plus the two small cells, which pins both at 0 and tells the room
+    # that nobody said "No". So yes is hidden as well: nothing is shown but the labels.
+    helpful = [YES] * 5 + [PARTLY] * 5 + [NO] * 5 + [PREFER_NOT] * 5
+    safe = [YES] * 12 + [PARTLY] * 5 + [None] * 3
+    wide = pd.DataFrame({"participant": [code(i) for i in range(20)], "helpful": helpful, "safe": safe})
+    h = question_counts(wide, "helpful", K)
+    assert h.answers == ("2", "1", "0", PREFER_NOT)
+    assert shown(h) == {"2": 5, "1": 5, "0": 5, PREFER_NOT: 5} and h.counts.n == 20
+    sf = question_counts(wide, "safe", K)
+    assert sf.counts.n == 17
+    assert shown(sf) == {"2": "hidden", "1": "hidden", "0": "fewer_than_k", PREFER_NOT: "fewer_than_k"}
+    # with 6 partly instead of 5 (and 2 skipped), yes can stay shown:
+    safe = [YES] * 12 + [PARTLY] * 6 + [None] * 2
+    sf = question_counts(wide.assign(safe=safe), "safe", K)
+    # hidden partly (>= 5) + two cells of 0-4 = 18 - 12 = 6: partly 5 or 6, the small ones 0-1: none pinned
+    assert shown(sf) == {"2": 12, "1": "hidden", "0": "fewer_than_k", PREFER_NOT: "fewer_than_k"}
+
+
+@pytest.mark.parametrize("answered", [K - 1, K])
+def test_a_session_where_fewer_than_k_answered_shows_only_that(answered):
+    wide = pd.DataFrame({"participant": [code(i) for i in range(answered)], "helpful": [YES] * answered})
+    counts = question_counts(wide, "helpful", K).counts
+    assert isinstance(counts, SmallGroup) == (answered < K)
+
+
+def test_one_person_who_did_not_feel_safe_is_never_singled_out(store):
+    session_check(store, [(YES, YES)] * 8 + [(YES, NO)])  # 9 people, one "No" to feeling safe
+    views = views_of(store)
+    (check,) = views.session_checks
+    safe = check.questions[1]
+    assert safe.counts.table.loc["0", "shown"] == "fewer than 5"
+    assert safe.counts.table.loc[~safe.counts.table["suppressed"], "count"].ge(K).all()
+    page = render.session_check_html(views)
+    assert "Did you feel safe taking part today?" in page and "Session 1" in page
+    assert all(code(i) not in page for i in range(9))  # no code anywhere in the view
+    assert not re.search(r"<td>[1-4]</td>", page)  # no count below k in any cell
+
+
+def test_the_session_check_gets_no_scores_means_or_quality_index_anywhere(store):
+    session_check(store, [(YES, YES)] * 6 + [(NO, PARTLY)] * 6, "session2")
+    views = views_of(store)
+    assert [c.timepoint for c in views.session_checks] == ["session2"]
+    assert not any(inst == "session_check" for inst, _ in views.instruments)  # no item means: they would score it
+    assert "session_check" not in views.changes
+    assert "session_check" not in set(views.careless_rows.get("instrument", []))
+    dash = shell.Dashboard(store, k=K)
+    assert "session_check" not in [v for _, v in dash.instrument_pick.options]
+    assert "How the group answered" in dash.session_check_box.value
+    assert all(code(i) not in all_html(dash) for i in range(12))
+
+
+def test_sessions_are_listed_in_session_order():
+    frame = pd.DataFrame({"participant": [code(i) for i in range(K)], "helpful": [YES] * K, "safe": [YES] * K})
+    wide = {("session_check", tp): frame.assign(timepoint=tp) for tp in ("session10", "session2", "session0")}
+    wide[("who5", "pre")] = frame
+    assert [v.timepoint for v in session_check_views(wide, K)] == ["session0", "session2", "session10"]
+
+
+def test_a_checkin_asked_for_after_the_session_check_does_not_name_it(store):
+    who = code(0)
+    store.register(who, True, checkin_consent=True)
+    store.submit(who, "session_check", "session3", level="info", rules=["not_safe_today"])
+    dash = shell.Dashboard(store, k=K)
+    dash.private.value = True
+    page = dash.checkins_box.value
+    assert who in page and "asked for a private check-in" in page
+    assert "session_check" not in page and "not_safe_today" not in page and "session3" not in page
+
+
+def test_small_group_shows_no_session_check_counts(store):
+    session_check(store, [(YES, YES)] * (K - 1))
+    page = render.session_check_html(views_of(store))
+    assert "fewer than 5, so nothing else is shown" in page and "<table" not in page
+
+
+def test_session_check_tab_in_spanish(store):
+    session_check(store, [(YES, YES)] * K)
+    dash = shell.Dashboard(store, k=K, language="es")
+    assert "Cómo fueron las sesiones" in dash.tabs.titles
+    page = dash.session_check_box.value
+    assert "Sesión 1" in page and "En parte" in page and "Prefiero no decirlo" in page
+
 
 # -- data quality ------------------------------------------------------------------------------
 
