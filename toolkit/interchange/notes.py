@@ -72,10 +72,13 @@ def merge_text(note_text: dict[str, str] | None, english: str | None) -> dict[st
     return out or None
 
 
-def scale_from_options(options: list[tuple[float, str | None]], note_scale: dict | None, fallback_id: str) -> dict:
+def scale_from_options(options: list[tuple[float, str | None]], note_scale: dict | None, fallback_id: str,
+                       fixed_order: bool = False) -> dict:
     """A response scale from the format's (value, English label) pairs; the note adds ids, languages, layout."""
     base = dict(note_scale or {"id": fallback_id})
     noted = {o["value"]: o.get("label") for o in base.get("options", [])}
+    if fixed_order and set(noted) == {v for v, _ in options}:  # the format's own order (REDCap's yesno): keep ours
+        options = sorted(options, key=lambda o: list(noted).index(o[0]))
     base["options"] = []
     for value, label in options:
         placeholder = label is None or label == _number(value)  # formats that need a label repeat the number
@@ -151,7 +154,7 @@ CATEGORIES = {"choice": ("likert", "single_choice", "yes_no"), "multiple": ("mul
 
 def merge_item(note: dict | None, *, ident: str, text: str | None, category: str, default_type: str,
                options: list[tuple[float, str | None]] | None = None,
-               slider: tuple[float, float] | None = None) -> dict[str, Any]:
+               slider: tuple[float, float] | None = None, fixed_order: bool = False) -> dict[str, Any]:
     """One item from the format's native parts, completed by its Attune note when there is one."""
     note = note or {}
     item = dict(note.get("item") or {})
@@ -162,7 +165,7 @@ def merge_item(note: dict | None, *, ident: str, text: str | None, category: str
     noted_scale = note.get("response_scale")
     fallback = f"{ident}_options"
     if category in ("choice", "multiple"):
-        item["_response_scale"] = scale_from_options(options or [], noted_scale, fallback)
+        item["_response_scale"] = scale_from_options(options or [], noted_scale, fallback, fixed_order)
     elif category == "slider":
         rs = dict(noted_scale or {"id": fallback})
         step = (rs.get("slider") or [0, 0, 1])[2]
