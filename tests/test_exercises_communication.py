@@ -14,7 +14,6 @@ import yaml
 from toolkit.content import EXERCISES_DIR as CONTENT_DIR
 from toolkit.instruments import load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
-from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import JoinForm
 from toolkit.widgets.exercises import (
     EmotionExplorer,
@@ -37,17 +36,9 @@ EXERCISES = [IStatementBuilder, SpeakerListenerCard, EmotionExplorer, GroundingE
 
 
 @pytest.fixture
-def store(tmp_path):
-    with ResponseStore(tmp_path / "s.sqlite") as s:
-        yield s
-
-
-@pytest.fixture
-def joined(store):
-    """A participant who joined with storage consent: (store, join form)."""
-    join = JoinForm(store)
-    assert join.join(CODE, storage_consent=True)
-    return store, join
+def joined(store, joined):
+    """The shared joined participant (tests/conftest.py), with its store: (store, join form)."""
+    return store, joined
 
 
 def stored(store, instrument: str) -> dict:

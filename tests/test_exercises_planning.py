@@ -14,7 +14,6 @@ import yaml
 from toolkit.content.text import pick
 from toolkit.instruments import load_instrument, load_instrument_file
 from toolkit.instruments.loader import BUNDLED_DIR
-from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import JoinForm
 
 CODE = "amber-fox-42"
@@ -22,19 +21,6 @@ XSS = "<img src=x onerror=alert(1)>"
 CONTENT = Path(__file__).resolve().parent.parent / "toolkit" / "content" / "exercises"
 CONTENT_FILES = [CONTENT / "therapy_approaches.yaml", CONTENT / "first_step.yaml"]
 EXERCISES = ["therapist_checklist", "conversation_plan", "action_plan"]
-
-
-@pytest.fixture
-def store(tmp_path):
-    with ResponseStore(tmp_path / "s.sqlite") as s:
-        yield s
-
-
-@pytest.fixture
-def joined(store):
-    join = JoinForm(store)
-    assert join.join(CODE, storage_consent=True)
-    return join
 
 
 @pytest.fixture

@@ -7,17 +7,13 @@ structure is checked with every other notebook in test_structure.py; they run un
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
+from nbtools import NOTEBOOKS, load, source, tags
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
 SPANISH = NOTEBOOKS / "es"
-BUNDLED = ROOT / "toolkit" / "instruments" / "bundled"
-WORKSHOP = ROOT / "workshops" / "es" / "workshop.yaml"
 
 #: Spanish session notebook -> the English one it mirrors.
 PAIRS = {
@@ -29,29 +25,11 @@ PAIRS = {
     "05_buscar_ayuda": "05_seeking_help",
     "06_primer_paso": "06_first_step",
 }
-NOTE_HEADING = "**Notas para quien facilita**"
-OWN_CHECKLISTS = ["eu_signs", "help_indicators"]
-VALIDATED = ["who5", "phq4", "csi4", "brs", "ecr_rs"]
 #: Category words for people on the attachment plane (as in tests/test_charts.py).
 TYPE_WORDS_ES = re.compile(r"\b(segur[oa]s?|ansios[oa]s?|evitativ[oa]s?|evitantes?|temeros[oa]s?|preocupad[oa]s?"
                            r"|huidiz[oa]s?)\b", re.IGNORECASE)
 YOU_ARE_A_TYPE_ES = re.compile(r"\beres\s+(?:una?\s+|de\s+tipo\s+|la\s+parte\s+)?(?:persona\s+)?"
                                r"(segur|ansios|evitativ|evitante|temeros|preocupad|huidiz)", re.IGNORECASE)
-PHONE_LIKE = re.compile(r"\+\d|\b\d{2,5}[ -]\d{3}[ -]\d{3,4}\b|\b\d{3}[ -]?\d{3}[ -]?\d{4}\b"
-                        r"|\b(911|999|112|988|000|016|024)\b|\b116 ?\d{3}\b")
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def tags(cell: dict) -> list[str]:
-    return cell.get("metadata", {}).get("tags", [])
 
 
 def spanish(name: str) -> Path:
