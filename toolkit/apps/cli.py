@@ -176,11 +176,23 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
     from toolkit.store.export import export_store
+    from toolkit.store.formats import export_answers
 
-    written = export_store(args.store, args.out, keep_codes=args.keep_codes, include_text=args.include_text)
+    if args.format == "csv":
+        written = export_store(args.store, args.out, keep_codes=args.keep_codes, include_text=args.include_text)
+    else:
+        written = export_answers(args.store, args.out, args.format, keep_codes=args.keep_codes,
+                                 include_text=args.include_text)
     for path in written:
         print(path)
     return 0
+
+
+@command("instrument")
+def cmd_instrument(args: argparse.Namespace) -> int:
+    from toolkit.apps.interchange import run_instrument
+
+    return run_instrument(args)
 
 
 @command("erase")
@@ -294,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder to write answers.csv, scores.csv, codebook.csv")
     p.add_argument("--keep-codes", action="store_true", help="keep participant codes (default: random export ids)")
     p.add_argument("--include-text", action="store_true", help="include free-text answers (default: left out)")
+    p.add_argument("--format", default="csv", choices=("csv", "spss", "stata", "fhir"),
+                   help="csv (default); spss or stata: one labelled .sav or .dta per questionnaire; "
+                        "fhir: Questionnaires and one QuestionnaireResponse bundle per participant and timepoint")
+
+    from toolkit.apps.interchange import add_instrument_parser
+
+    add_instrument_parser(sub)
 
     p = sub.add_parser("erase", help="erase every row about one participant code")
     p.add_argument("--store", required=True, help="the response store")
