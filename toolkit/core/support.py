@@ -57,6 +57,7 @@ class _SafetyTexts(Strict):
     privacy: Text
     resources_heading: Text
     rule_notes: dict[Id, Text] = Field(default_factory=dict)
+    rule_bodies: dict[Id, Text] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def safety_message(level: str, language: str = DEFAULT_LANGUAGE, rules: Iterable
     """The calm, private message for ``level``: heading, body, offer, urgent, privacy, resources_heading, notes.
 
     ``notes`` holds extra guidance for particular fired ``rules`` (for example fear of a
-    partner). For level "" (nothing fired) every text is empty.
+    partner). When every fired rule has a body of its own (``rule_bodies``), that body replaces
+    the level's, whose words would not fit (a session that did not feel safe is not low mood).
+    For level "" (nothing fired) every text is empty.
     """
     texts = _safety_texts()
     if level == "":
@@ -150,6 +153,9 @@ def safety_message(level: str, language: str = DEFAULT_LANGUAGE, rules: Iterable
     message = {"level": level}
     message.update({key: pick(parts[key], language, what=f"safety.{level}.{key}")
                     for key in ("heading", "body", "offer", "urgent")})
+    fired = list(dict.fromkeys(rules))
+    if fired and all(r in texts.rule_bodies for r in fired):
+        message["body"] = " ".join(pick(texts.rule_bodies[r], language, what=f"safety.rule_bodies.{r}") for r in fired)
     message["privacy"] = pick(texts.privacy, language, what="safety.privacy")
     message["resources_heading"] = pick(texts.resources_heading, language, what="safety.resources_heading")
     message["notes"] = [pick(texts.rule_notes[r], language, what=f"safety.rule_notes.{r}")
