@@ -100,10 +100,16 @@ def test_a_mean_scale_shows_its_score_with_two_decimals():
     assert any("3.50" in s for s in strings(fig))
 
 
-def test_no_score_means_no_marker_and_a_kind_note():
+def test_no_score_means_no_marker_and_a_kind_note_beneath():
     fig = score_against_bands("phq4", "total", float("nan"))
     assert [t for t in fig.data if t.type == "scatter"] == []
-    assert any("too few questions" in a.text for a in fig.layout.annotations)
+    assert "too few questions" in charts.personal_chart_notes("phq4", {"total": float("nan")})[0]
+
+
+def test_a_score_label_near_either_end_leans_inwards():
+    positions = [next(t for t in score_against_bands("phq4", "total", v).data if t.type == "scatter").textposition
+                 for v in (0, 6, 12)]
+    assert positions == ["top right", "top center", "top left"]
 
 
 def test_a_score_outside_the_scale_is_an_error():
@@ -148,18 +154,33 @@ def test_the_plane_shows_the_point_and_midlines_at_4():
     assert (4, 4, 1, 7) in lines and (1, 7, 4, 4) in lines
 
 
-def test_the_plane_describes_regions_and_says_scores_change():
-    text = " ".join(strings(attachment_plane(3, 3)))
-    assert "More at ease with closeness" in text
-    assert "not a cut-off" in text
-    assert ".65" in text and "Fraley" in text
-    assert "starting point for reflection" in text
+@pytest.mark.parametrize("point", [(2.5, 5.1), (6.5, 6.5), (4, 4), (7, 4)])
+def test_the_plane_has_no_quadrant_texts_and_names_the_point_in_the_legend(point):
+    """Texts in the quadrants read as the four attachment types, and could cover the point."""
+    fig = attachment_plane(*point)
+    assert fig.layout.annotations == ()
+    [marker] = fig.data
+    assert marker.showlegend and marker.name == "Your position" and marker.mode == "markers"
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
 
 
-def test_a_region_text_moves_off_the_point():
-    fig = attachment_plane(6.5, 6.5)
-    region = next(a for a in fig.layout.annotations if a.text.startswith("Wanting closeness"))
-    assert region.y < 5
+def test_the_plane_axes_say_which_way_is_more():
+    fig = attachment_plane(3, 3)
+    assert fig.layout.xaxis.title.text.replace("<br>", " ").endswith("distance from closeness →")
+    assert fig.layout.yaxis.title.text.replace("<br>", " ").endswith("about the relationship →")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_notes_beneath_the_plane_read_directions_and_say_the_middle_is_no_norm(language):
+    notes = " ".join(charts.personal_chart_notes("ecr_rs", {"avoidance": 3.0, "anxiety": 3.0}, language))
+    for lang_words in FORBIDDEN.values():
+        assert not any(word in notes.lower() for word in lang_words)
+    if language == "en":
+        assert "further right means keeping more distance" in notes and "further up means more worry" in notes
+        assert "not a norm" in notes and "not a cut-off" in notes
+        assert ".65" in notes and "Fraley" in notes and "starting point for reflection" in notes
+    else:
+        assert "no es una norma" in notes and "más a la derecha" in notes
 
 
 def test_the_plane_refuses_values_outside_1_to_7():
@@ -289,6 +310,34 @@ def test_every_text_is_at_least_16_px(fig):
 
 def test_the_display_config_hides_the_plotly_logo():
     assert charts.CONFIG["displaylogo"] is False
+
+
+def personal_figures() -> list[go.Figure]:
+    return [personal_chart("who5", {"percent": 28}), personal_chart("phq4", {"total": 12}, "es"),
+            personal_chart("csi4", {"total": 3}), personal_chart("brs", {"resilience": 1.0}),
+            personal_chart("ecr_rs", {"avoidance": 5.5, "anxiety": 2.2}), personal_chart("ecr_rs", {}, "es")]
+
+
+@pytest.mark.parametrize("fig", personal_figures())
+def test_personal_charts_have_a_phone_layout(fig):
+    """Titles and axis titles wrap to lines that fit 320 px; legends sit below; no note is drawn in the figure."""
+    lines = [line for text in (fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text)
+             if text for line in text.split("<br>")]
+    assert lines and max(len(line) for line in lines) <= charts.AXIS_WRAP
+    if fig.layout.showlegend:
+        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
+    assert not [a for a in fig.layout.annotations if a.yref == "paper" and (a.y or 0) < 0]
+    assert fig.layout.height <= 520 and fig.layout.margin.l <= 16 and fig.layout.margin.r <= 16
+
+
+def test_the_results_give_the_chart_a_definite_height():
+    """plotly's responsive mode sizes the plot to its container: an output area sized by its content gave 0 px."""
+    from toolkit.widgets.results import figure_output
+
+    assert charts.CONFIG["responsive"] is True  # follows a phone's rotation
+    fig = personal_chart("who5", {"percent": 28})
+    out = figure_output(fig)
+    assert out.layout.height == f"{fig.layout.height}px" and "attune-chart" in out._dom_classes
 
 
 def test_personal_chart_fits_the_instrument():

@@ -86,10 +86,21 @@ def projector_layout(fig: go.Figure, title: str = "", *, height: int | None = No
 
 
 # -- one participant ---------------------------------------------------------------------------
+# Laid out for a 360 px phone as well as a laptop: titles wrap, legends sit below the plot, texts
+# inside the plot are short, and the longer notes are text beneath the chart
+# (``personal_chart_notes``), where they wrap with the screen instead of running off it.
+
+PERSONAL_TITLE_SIZE = 20
+TITLE_WRAP = 26  # characters per title line: about 300 px at 20 px type
+AXIS_WRAP = 30
+
 
 def score_against_bands(instrument: Instrument | str, scale_id: str, score: float | None,
                         language: str = DEFAULT_LANGUAGE) -> go.Figure:
-    """One score as a marker on a bar of the scale's whole range, the bands as labelled segments."""
+    """One score as a marker over a bar of the scale's whole range, the bands as labelled segments.
+
+    A band's name shows inside its segment when it fits and is always in the legend below.
+    """
     inst = load_instrument(instrument)
     scale = _scale(inst, scale_id)
     low, high = _score_range(inst, scale)
@@ -109,65 +120,87 @@ def score_against_bands(instrument: Instrument | str, scale_id: str, score: floa
     if not scale.bands:
         fig.add_trace(go.Bar(x=[high - low], base=[low], y=[0], orientation="h", width=0.8, showlegend=False,
                              marker=dict(color=NEUTRAL), hoverinfo="skip"))
-    notes = [_t("snapshot_note", language)] if scale.bands else [_t("no_bands", language)]
-    if value is None:
-        notes.insert(0, _t("no_score", language))
-    else:
+    if value is not None:
         shown = _t("your_score", language, score=_fmt(scale, value))
+        where = (value - low) / (high - low)  # the label leans inwards near either end, so it is never cut
+        position = "top right" if where < 0.25 else "top left" if where > 0.75 else "top center"
         fig.add_trace(go.Scatter(  # a pointer just above the bar, so it never covers a band's label
             x=[value], y=[0.58], mode="markers+text", name=_t("your_score_name", language), showlegend=False,
-            text=[f"<b>{shown}</b>"], textposition="top center", textfont=dict(size=FONT_SIZE), cliponaxis=False,
-            marker=dict(symbol="triangle-down", size=26, color=PALETTE["black"], line=dict(color="white", width=2)),
+            text=[f"<b>{shown}</b>"], textposition=position, textfont=dict(size=FONT_SIZE), cliponaxis=False,
+            marker=dict(symbol="triangle-down", size=24, color=PALETTE["black"], line=dict(color="white", width=2)),
             hovertemplate=f"{shown}<extra></extra>"))
-    projector_layout(fig, _esc(pick(scale.label, language)), height=330)
+    _personal_layout(fig, _esc(pick(scale.label, language)), height=400)
     fig.update_layout(barmode="overlay", bargap=0, showlegend=bool(scale.bands),
-                      legend=dict(orientation="h", yanchor="top", y=-0.35, x=0, traceorder="normal"),
-                      margin=dict(b=120))
+                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, traceorder="normal"))
     fig.update_xaxes(range=[low - (high - low) * 0.02, high + (high - low) * 0.02], showgrid=False, ticks="outside")
-    fig.update_yaxes(visible=False, range=[-0.5, 1.2], fixedrange=True)
-    _add_notes(fig, notes, y=-0.62)
+    fig.update_yaxes(visible=False, range=[-0.5, 1.3], fixedrange=True)
     return fig
 
 
 def attachment_plane(avoidance: float | None, anxiety: float | None, language: str = DEFAULT_LANGUAGE) -> go.Figure:
     """A position on the ECR-RS avoidance (x, 1-7) by anxiety (y, 1-7) plane, never a type.
 
-    The four regions are described as patterns of feeling and behaving. The lines at 4 are
-    the middle of each 1-7 scale: a visual guide, not a cut-off (the instrument has none).
+    The plane has directions, not regions: the axis titles say which way is more of what,
+    and no text sits in a quadrant, because quadrants split at the midpoint read as the four
+    attachment types. The lines at 4 are the middle of each 1-7 scale, a visual guide and
+    not a norm (the instrument has no cut-offs); the notes beneath the chart say so.
     """
     x, y = _number(avoidance), _number(anxiety)
     for name, v in (("avoidance", x), ("anxiety", y)):
         if v is not None and not 1 <= v <= 7:
             raise ValueError(f"{name} {v:g} is outside the ECR-RS range 1 to 7")
     fig = go.Figure()
-    for axis in ("x", "y"):
-        line = dict(color=GUIDE, width=2, dash="dash")
-        if axis == "x":
-            fig.add_shape(type="line", x0=4, x1=4, y0=1, y1=7, line=line, layer="below")
-        else:
-            fig.add_shape(type="line", x0=1, x1=7, y0=4, y1=4, line=line, layer="below")
-    for key, (cx, cy, xanchor, yanchor) in _region_label_places(x, y).items():
-        fig.add_annotation(x=cx, y=cy, xanchor=xanchor, yanchor=yanchor, showarrow=False, align=xanchor,
-                           text=_wrap(_t(key, language), 26), font=dict(size=SMALL_FONT_SIZE, color=NOTE_GREY))
+    line = dict(color=GUIDE, width=2, dash="dash")
+    fig.add_shape(type="line", x0=4, x1=4, y0=1, y1=7, line=line, layer="below")
+    fig.add_shape(type="line", x0=1, x1=7, y0=4, y1=4, line=line, layer="below")
     if x is not None and y is not None:
         hover = _t("plane_hover", language, x=f"{x:.2f}", y=f"{y:.2f}")
-        name = _t("plane_point_name", language)
-        fig.add_trace(go.Scatter(
-            x=[x], y=[y], mode="markers+text", name=name, showlegend=False, text=[f"<b>{name}</b>"],
-            textposition="middle right" if x < 4 else "middle left",
-            marker=dict(symbol="circle", size=26, color=PALETTE["blue"], line=dict(color="white", width=3)),
+        fig.add_trace(go.Scatter(  # named in the legend, so no text near the point can cover it
+            x=[x], y=[y], mode="markers", name=_t("plane_point_name", language), showlegend=True,
+            marker=dict(symbol="circle", size=22, color=PALETTE["blue"], line=dict(color="white", width=3)),
             hovertemplate=f"{hover}<extra></extra>"))
     else:
-        fig.add_annotation(x=4, y=4, showarrow=False, text=_wrap(_t("plane_no_position", language), 34),
-                           bgcolor="white", font=dict(size=FONT_SIZE))
-    projector_layout(fig, _t("plane_title", language), height=760)
-    axis = dict(range=[0.8, 7.2], dtick=1, showgrid=False, zeroline=False, ticks="outside", fixedrange=True,
-                constrain="domain")
-    fig.update_xaxes(title=_t("plane_x", language), **axis)
-    fig.update_yaxes(title=_t("plane_y", language), scaleanchor="x", scaleratio=1, **axis)
-    fig.update_layout(margin=dict(b=190))
-    _add_notes(fig, [_t("plane_midline_note", language), _t("plane_change_note", language)], y=-0.13)
+        fig.add_annotation(x=4, y=4, showarrow=False, text=_wrap(_t("plane_no_position", language), 22),
+                           bgcolor="white", font=dict(size=SMALL_FONT_SIZE))
+    _personal_layout(fig, _t("plane_title", language), height=500)
+    axis = dict(range=[0.7, 7.3], dtick=1, showgrid=False, zeroline=False, ticks="outside", fixedrange=True,
+                constrain="domain", title_font=dict(size=SMALL_FONT_SIZE))
+    fig.update_xaxes(title=_wrap(_t("plane_x", language), AXIS_WRAP), **axis)
+    fig.update_yaxes(title=_wrap(_t("plane_y", language), AXIS_WRAP), scaleanchor="x", scaleratio=1, **axis)
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.3, x=0.5, xanchor="center"))
     return fig
+
+
+def personal_chart(instrument: Instrument | str, scores: dict, language: str = DEFAULT_LANGUAGE) -> go.Figure | None:
+    """The chart that fits an instrument's results, for the participant's own feedback (or None).
+
+    Two unbanded scales named ``avoidance`` and ``anxiety`` (the ECR-RS) give the attachment
+    plane; otherwise the first banded scale is shown against its bands.
+    """
+    inst = load_instrument(instrument)
+    kind, scale = _personal_kind(inst)
+    if kind == "plane":
+        return attachment_plane(scores.get("avoidance"), scores.get("anxiety"), language)
+    if kind == "bands":
+        return score_against_bands(inst, scale.id, scores.get(scale.id), language)
+    return None
+
+
+def personal_chart_notes(instrument: Instrument | str, scores: dict, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The notes that go beneath ``personal_chart``'s figure, as plain text (the caller escapes them)."""
+    inst = load_instrument(instrument)
+    kind, scale = _personal_kind(inst)
+    if kind == "plane":
+        return [chart_text(key, language) for key in ("plane_directions", "plane_midline_note", "plane_change_note")]
+    if kind == "bands":
+        return score_notes(scale, scores.get(scale.id), language)
+    return []
+
+
+def score_notes(scale: Scale, score: float | None, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The notes beneath a score-against-bands chart: why there is no score, and what the bands are."""
+    notes = [chart_text("snapshot_note" if scale.bands else "no_bands", language)]
+    return ([chart_text("no_score", language)] if _number(score) is None else []) + notes
 
 
 # -- the group, for the facilitator ------------------------------------------------------------
@@ -322,22 +355,6 @@ def small_group_figure(n: int, k: int, language: str = DEFAULT_LANGUAGE) -> go.F
     return fig
 
 
-def personal_chart(instrument: Instrument | str, scores: dict, language: str = DEFAULT_LANGUAGE) -> go.Figure | None:
-    """The chart that fits an instrument's results, for the participant's own feedback (or None).
-
-    Two unbanded scales named ``avoidance`` and ``anxiety`` (the ECR-RS) give the attachment
-    plane; otherwise the first banded scale is shown against its bands.
-    """
-    inst = load_instrument(instrument)
-    scales = {s.id: s for s in inst.scales}
-    if {"avoidance", "anxiety"} <= set(scales) and not (scales["avoidance"].bands or scales["anxiety"].bands):
-        return attachment_plane(scores.get("avoidance"), scores.get("anxiety"), language)
-    banded = next((s for s in inst.scales if s.bands), None)
-    if banded is None:
-        return None
-    return score_against_bands(inst, banded.id, scores.get(banded.id), language)
-
-
 # -- helpers -----------------------------------------------------------------------------------
 
 def _small_group(result, k: int | None, language: str) -> go.Figure | None:
@@ -387,21 +404,21 @@ def _add_notes(fig: go.Figure, notes: list[str], y: float) -> None:
                        font=dict(size=SMALL_FONT_SIZE, color=NOTE_GREY))
 
 
-def _region_label_places(x: float | None, y: float | None) -> dict[str, tuple[float, float, str, str]]:
-    """Each region's text in its outer corner, or beside the midline when the point would sit under it.
+def _personal_layout(fig: go.Figure, title: str, *, height: int) -> None:
+    """The projector look with a wrapped title and the narrow margins a phone needs."""
+    projector_layout(fig, _wrap(title, TITLE_WRAP), height=height)
+    fig.update_layout(title=dict(font=dict(size=PERSONAL_TITLE_SIZE), yref="paper", y=1, yanchor="bottom",
+                                 automargin=True, pad=dict(b=16)),  # a wrapped title pushes the plot down
+                      margin=dict(l=16, r=16, t=16, b=24))
 
-    Plotly draws texts above markers, so a point in a corner would be hidden by the text there.
-    """
-    places = {}
-    for key, right, top in (("region_low_low", False, False), ("region_high_low", True, False),
-                            ("region_low_high", False, True), ("region_high_high", True, True)):
-        cx, xanchor = (6.9, "right") if right else (1.1, "left")
-        cy, yanchor = (6.9, "top") if top else (1.1, "bottom")
-        in_quadrant = x is not None and y is not None and (x >= 4) == right and (y >= 4) == top
-        if in_quadrant and abs(y - cy) < 1.5:
-            cy, yanchor = (4.15, "bottom") if top else (3.85, "top")
-        places[key] = (cx, cy, xanchor, yanchor)
-    return places
+
+def _personal_kind(inst: Instrument) -> tuple[str | None, Scale | None]:
+    """("plane", None) for the ECR-RS's two unbanded dimensions, ("bands", scale) for the first banded scale."""
+    scales = {s.id: s for s in inst.scales}
+    if {"avoidance", "anxiety"} <= set(scales) and not (scales["avoidance"].bands or scales["anxiety"].bands):
+        return "plane", None
+    banded = next((s for s in inst.scales if s.bands), None)
+    return ("bands", banded) if banded is not None else (None, None)
 
 
 def _scale(inst: Instrument, scale_id: str) -> Scale:

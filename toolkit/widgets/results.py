@@ -8,7 +8,6 @@ other way round.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -16,25 +15,34 @@ import ipywidgets as w
 from toolkit.content.text import pick, ui
 from toolkit.core.feedback import PersonalReport, SafetyNotice
 from toolkit.instruments import Instrument
+from toolkit.render.contacts import contact_cards
 from toolkit.render.feedback import feedback_html
 
 
 def render_results(report: PersonalReport, instrument: Instrument, *, language: str, code: str | None,
                    checkin_recorded: bool = False, on_checkin: Callable[[], bool] | None = None) -> list[w.Widget]:
     """The results panel's widgets. ``on_checkin()`` records a check-in the participant asks for
-    (None when their answers are not saved); ``checkin_recorded`` says one was recorded already."""
-    lang = language
-    parts: list[w.Widget] = []
-    lines = [f"<h3>{html.escape(ui('results_heading', lang))}</h3>",
-             f"<p><i>{html.escape(ui('not_diagnosis', lang))}</i></p>"]
-    lines += [feedback_html(fb, lang, "attune-feedback") for fb in report.feedback]
-    parts.append(w.HTML("".join(lines)))
+    (None when their answers are not saved); ``checkin_recorded`` says one was recorded already.
 
-    if report.safety is not None:
-        parts.append(_safety_panel(report.safety, lang, code, checkin_recorded, on_checkin))
+    When a safety rule fired, the private support block comes right after the heading, before
+    the scores: it is what matters most, and on a phone the scores and chart would otherwise
+    push it below the fold.
+    """
+    lang = language
+    head = (f"<h3>{html.escape(ui('results_heading', lang))}</h3>"
+            f"<p><i>{html.escape(ui('not_diagnosis', lang))}</i></p>")
+    scores = "".join(feedback_html(fb, lang, "attune-feedback") for fb in report.feedback)
+    if report.safety is None:
+        parts: list[w.Widget] = [w.HTML(head + scores)]
+    else:
+        parts = [w.HTML(head), _safety_panel(report.safety, lang, code, checkin_recorded, on_checkin), w.HTML(scores)]
 
     if report.figure is not None:
+        from toolkit.core.charts import personal_chart_notes  # plotly is loaded only when there is a chart
+
         parts.append(figure_output(report.figure))
+        notes = personal_chart_notes(instrument, dict(report.scores), lang)
+        parts.append(w.HTML("".join(f"<p class='attune-note'>{html.escape(n)}</p>" for n in notes)))
 
     licence = instrument.licence
     attribution = (f"<details><summary>{html.escape(ui('attribution_heading', lang))}</summary>"
@@ -46,18 +54,19 @@ def render_results(report: PersonalReport, instrument: Instrument, *, language: 
 
 def _safety_panel(notice: SafetyNotice, lang: str, code: str | None, checkin_recorded: bool,
                   on_checkin: Callable[[], bool] | None) -> w.Widget:
-    """Shown to this participant alone: a calm message, support contacts, and a check-in offer."""
+    """Shown to this participant alone: a calm message, support contacts, and a check-in offer.
+
+    The texts speak of the contacts and the emergency number "below", so they come before
+    the contact cards; the offer of a check-in follows them, next to its button.
+    """
     message = notice.message
     esc = html.escape
     rows = [f"<h3>{esc(message['heading'])}</h3>", f"<p>{esc(message['privacy'])}</p>",
             f"<p>{esc(message['body'])}</p>"]
     rows += [f"<p><b>{esc(note)}</b></p>" for note in message.get("notes", [])]
-    rows.append(f"<h4>{esc(message['resources_heading'] or ui('resources_heading', lang))}</h4>")
-    for heading, members in notice.crisis.by_kind():
-        rows.append(f"<p><b>{esc(heading)}</b></p><ul>")
-        rows += [f"<li>{_resource_html(r)}</li>" for r in members]
-        rows.append("</ul>")
     rows.append(f"<p>{esc(message['urgent'])}</p>")
+    rows.append(f"<h4>{esc(message['resources_heading'] or ui('resources_heading', lang))}</h4>")
+    rows.append(contact_cards(notice.crisis, lang, heading_level=5))
     rows.append(f"<p>{esc(message['offer'])}</p>")
     parts: list[w.Widget] = [w.HTML("".join(rows))]
     if checkin_recorded:
@@ -78,32 +87,19 @@ def _safety_panel(notice: SafetyNotice, lang: str, code: str | None, checkin_rec
     return box
 
 
-def _resource_html(res) -> str:
-    """One support contact as escaped HTML (texts are already in the participant's language)."""
-    esc = html.escape
-    bits = [f"<b>{esc(res.name)}</b>"]
-    if res.phone:
-        dialable = re.fullmatch(r"\+?[\d ]+", res.phone)
-        bits.append(f"<a href='tel:{res.phone.replace(' ', '')}'>{esc(res.phone)}</a>" if dialable else esc(res.phone))
-    if res.text_line:
-        bits.append(esc(res.text_line))
-    if res.email:
-        bits.append(esc(res.email))
-    if res.website:
-        bits.append(esc(res.website))
-    if res.hours:
-        bits.append(esc(res.hours))
-    if res.notes:
-        bits.append(esc(res.notes))
-    return " · ".join(bits)
-
-
 def figure_output(figure) -> w.Output:
-    """An Output widget holding the figure as plotly's own mime bundle.
+    """An Output widget holding the figure as plotly's own mime bundle, as tall as the figure.
 
     Rendered by the plotly extension in JupyterLab and Voila alike; building the bundle here
     (rather than through IPython's display machinery) works with or without a kernel and
     does not pull in plotly's notebook renderers.
+
+    The height is set on the widget because plotly's ``responsive`` mode (``CONFIG``, so the
+    chart follows a phone's rotation) makes the plot as tall as its container once the
+    renderer calls ``Plots.resize``, which drops the figure's own height. An output area is
+    as tall as its content, so 100 % of it was 0 px and the chart vanished a moment after it
+    was drawn. With the figure's height here (and participant.css passing it down to the
+    renderer) the container has a definite height for the plot to fill.
     """
     import json
 
@@ -113,6 +109,8 @@ def figure_output(figure) -> w.Output:
     bundle = {"application/vnd.plotly.v1+json": {"data": spec.get("data", []), "layout": spec.get("layout", {}),
                                                  "config": CONFIG},
               "text/plain": "A chart of your results"}
-    out = w.Output(layout=w.Layout(width="100%"))
+    height = figure.layout.height or 450
+    out = w.Output(layout=w.Layout(width="100%", height=f"{height}px"))
+    out.add_class("attune-chart")
     out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
     return out

@@ -250,7 +250,12 @@ def support_contacts_html(locale: str | None, language: str = "en") -> str:
 
 
 def support_contacts(session) -> w.VBox:
-    """For a notebook: ``support_contacts(session)``, shown on the participant's own screen."""
-    box = w.VBox([exercise_style(), w.HTML(support_contacts_html(session.locale, session.language))])
+    """For a notebook: ``support_contacts(session)``, the locale's contacts as cards with links to
+    call, text or visit (``toolkit.render.contacts``), shown on the participant's own screen."""
+    from toolkit.core.support import crisis_resources
+    from toolkit.render.contacts import contact_cards
+
+    cards = contact_cards(crisis_resources(session.locale, session.language), session.language, notice=True)
+    box = w.VBox([exercise_style(), w.HTML(f"<div class='attune-private' role='note'>{cards}</div>")])
     box.add_class("attune")
     return box
