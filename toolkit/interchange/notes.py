@@ -160,7 +160,7 @@ def merge_item(note: dict | None, *, ident: str, text: str | None, category: str
     item = dict(note.get("item") or {})
     item["id"] = ident
     item["text"] = merge_text(item.get("text"), text)
-    if item.get("type", "likert") not in CATEGORIES[category]:
+    if item.get("type") not in CATEGORIES[category]:
         item["type"] = default_type
     noted_scale = note.get("response_scale")
     fallback = f"{ident}_options"

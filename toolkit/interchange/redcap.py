@@ -122,7 +122,7 @@ def from_dictionary(header: list[str], rows: list[dict[str, str]], source: str) 
     data = dict(inst_note) if inst_note else notes.imported_defaults(source, "REDCap")
     data["id"] = (inst_note or {}).get("id") or form
     data.setdefault("title", {"en": form.replace("_", " ").capitalize()})
-    section = clean[0][SECTION] or (clean[1][SECTION] if len(clean) > 1 else "")
+    section = next((r[SECTION] for r in clean if r.get(SECTION)), "")  # the form's first section header
     data["instructions"] = notes.merge_text(data.get("instructions"), section) or {"en": "Answer each question."}
     data["items"] = items
     if inst_note is None:
