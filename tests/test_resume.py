@@ -125,6 +125,14 @@ def test_a_device_key_arriving_later_restores_the_page(store):
     assert page.code == a.code and form.answers["who5_1"] == 4
 
 
+def test_a_participant_who_joined_before_the_key_arrived_is_remembered_by_the_browser(store):
+    page = JoinForm(store)  # the key is still on its way
+    assert page.join(storage_consent=True)
+    assert page.recognise(A_DEVICE) is False  # the page stays with its participant
+    assert JoinForm(store, device=A_DEVICE).code == page.code  # and the browser now knows them
+    assert store.add_device(page.code, B_DEVICE, holder="device-key-of-nobody-at-all-0123456789ab") is False
+
+
 def test_the_phrase_is_shown_once_and_only_its_hash_is_kept(store, tmp_path):
     a, phrase = join_a(store)
     assert "Write this down or take a photo" in a.phrase_box.value

@@ -216,6 +216,22 @@ def open_store(path: Path):
     return ResponseStore(path)
 
 
+def issue(store_path: Path, code: str) -> str:
+    """A test's chosen code made real, with a recovery phrase to type (as a participant who joined elsewhere).
+
+    Typed codes open only with their phrase, so a test that wants a code of its own choosing
+    resumes it. Returns the phrase as a participant reads it.
+    """
+    from toolkit.core.resume import new_phrase, show_phrase
+
+    kept = new_phrase()
+    with open_store(store_path) as store:
+        if store.participant(code) is None:
+            store.register(code, storage_consent=True)
+        store.set_phrase(code, kept)
+    return show_phrase(kept, "en")
+
+
 def stored_answers(store_path: Path, code: str, instrument: str = "ecr_rs", timepoint: str = "pre") -> dict:
     with open_store(store_path) as store:
         return store.saved_answers(code, instrument, timepoint)
@@ -283,18 +299,35 @@ class Participant:
     def save_box(self):
         return self.page.get_by_role("checkbox", name=re.compile("^Save my answers"))
 
-    def join(self, code: str, *, save: bool = True, expect_returning: bool = False) -> None:
+    @property
+    def phrase_box(self):
+        return self.page.get_by_label(re.compile("^My recovery phrase"))
+
+    def join(self, code: str | None = None, *, save: bool = True, expect_returning: bool = False,
+             phrase: str | None = None) -> str:
+        """Join: with a new code (``code=None``), the test's own ``code`` (issued, then resumed with
+        its phrase), or, ``expect_returning``, as the participant this browser already is. Returns the code."""
         from playwright.sync_api import expect
 
-        self.code_box.fill(code)
-        self.code_box.press("Enter")  # a change event: the kernel now sees the code
-        if expect_returning:
-            expect(self.save_box).to_be_checked()  # the earlier consent comes back by itself
-            expect(self.page.get_by_text("Welcome back")).to_be_visible()
-        elif save:
-            self.save_box.check()
+        if expect_returning:  # the browser's device key brings the participant back by itself
+            expect(self.page.get_by_text(f"Welcome back, {code}")).to_be_visible()
+            expect(self.save_box).to_be_checked()
+        elif code is None:
+            self.page.get_by_role("button", name="Give me a new code").click()
+            expect(self.code_box).not_to_have_value("")
+            code = self.code_box.input_value()
+            if save:
+                self.save_box.check()
+        else:
+            self.code_box.fill(code)
+            self.phrase_box.fill(phrase or issue(self.server.store, code))
+            self.phrase_box.press("Enter")  # a change event: the kernel now sees the phrase
+            self.page.get_by_role("button", name="Continue").click()
+            expect(self.page.get_by_text(f"Welcome back, {code}")).to_be_visible()
+            return code
         self.page.get_by_role("button", name="Continue").click()
         expect(self.page.get_by_text(f"You have joined as {code}")).to_be_visible()
+        return code
 
     # -- answering --
 
@@ -450,6 +483,7 @@ class ProtocolParticipant:
         self.notebook = notebook
         self.timings: dict = {"answer_stored": []}
         self.session = uuid.uuid4().hex
+        self.device = uuid.uuid4().hex + uuid.uuid4().hex  # this client's own device cookie, never shared
         self.ws = None
         self.models: dict[str, dict] = {}  # model id -> state
         self.kernel_id: str | None = None
@@ -520,7 +554,8 @@ class ProtocolParticipant:
 
     async def open(self, http, timeout: float = 120.0) -> None:
         started = time.monotonic()
-        response = await http.get(self.server.page_url(self.notebook), timeout=timeout)
+        response = await http.get(self.server.page_url(self.notebook), timeout=timeout,
+                                  headers={"Cookie": f"attune_device={self.device}"})
         page = response.text
         self.timings["page"] = time.monotonic() - started
         if response.status_code != 200:
@@ -554,11 +589,14 @@ class ProtocolParticipant:
     async def join(self, timeout: float = 60.0) -> None:
         code_box = self._find("TextModel", description="^I already have a code")
         save_box = self._find("CheckboxModel", description="^Save my answers")
+        phrase_box = self._find("TextModel", description="^My recovery phrase")
+        phrase = issue(self.server.store, self.code)  # the test's code, resumed with its phrase
         await self._send_comm(code_box, {"method": "update", "state": {"value": self.code}, "buffer_paths": []})
+        await self._send_comm(phrase_box, {"method": "update", "state": {"value": phrase}, "buffer_paths": []})
         await self._send_comm(save_box, {"method": "update", "state": {"value": True}, "buffer_paths": []})
         await self._send_comm(self._find("ButtonModel", description="^Continue$"),
                               {"method": "custom", "content": {"event": "click"}})
-        joined = f"You have joined as {self.code}"
+        joined = f"Welcome back, {self.code}"
         await self._until(lambda: any(joined in _text(s.get("value")) for s in self.models.values()), timeout,
                           "the join to be confirmed")
 

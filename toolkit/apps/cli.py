@@ -101,7 +101,7 @@ def _session_notebooks(folder: Path) -> list[Path]:
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
     from toolkit.apps.server import ServerPlan, lan_address, qr_text, serve
-    from toolkit.settings import resolve_language, resolve_locale, resolve_store_path
+    from toolkit.settings import resolve_language, resolve_locale, resolve_room, resolve_store_path
 
     ws = _workshop(args)
     if args.notebooks:
@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = resolve_store_path(args.store, ws)
     plan = ServerPlan(notebooks=notebooks, store=store, host=args.host or lan_address(), port=args.port,
                       locale=resolve_locale(args.locale, ws), language=resolve_language(args.lang, ws),
-                      pool_size=args.pool_size)
+                      pool_size=args.pool_size, room=resolve_room(args.room, ws))
     if ws:
         os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())  # kernels read k and texts from it
     if args.token:
@@ -251,6 +251,12 @@ def cmd_guide(args: argparse.Namespace) -> int:
 
 # --- parser ---------------------------------------------------------------------------------
 
+def _room_size(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of participants such as 40, not {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="attune",
@@ -285,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
     p.add_argument("--token", help="workshop token participants need (default: a new random one)")
+    p.add_argument("--room", type=_room_size, help="how many participants may join (default: workshop.yaml's room, else 40); "
+                                             "past it the join form asks people to tell the facilitator")
     p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present); "
                                       "the options below override what it says")
     p.add_argument("--locale", help="locale for crisis resources, e.g. en-GB, es-ES (default: the workshop's)")

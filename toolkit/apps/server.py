@@ -10,6 +10,7 @@ Kernels find the store and locale through environment variables read by
 from __future__ import annotations
 
 import html
+import inspect
 import json
 import os
 import secrets
@@ -138,6 +139,7 @@ class ServerPlan:
     locale: str = "international"
     language: str = "en"
     pool_size: int = 2
+    room: int = 40  # participants the store takes (workshop.yaml's room, --room)
 
     @property
     def url(self) -> str:
@@ -165,6 +167,8 @@ class ServerPlan:
             # its join form. A page that takes longer is still a page.
             f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
             "--Voila.tornado_settings={'headers': {'X-Frame-Options': 'DENY'}}",
+            # The browser's device key, set by WorkshopIdentityProvider, reaches the page's kernel.
+            f"--VoilaConfiguration.http_header_envs={[DEVICE_HEADER]!r}",
         ]
 
     def write_voila_config(self, workdir: Path, secret_file: Path) -> Path:
@@ -184,6 +188,9 @@ class ServerPlan:
         env["ATTUNE_STORE"] = str(self.store)
         env["ATTUNE_LOCALE"] = self.locale
         env["ATTUNE_LANGUAGE"] = self.language
+        env["ATTUNE_ROOM"] = str(self.room)
+        # A preheated kernel asks Voilà for its page's request (and device key) at this address.
+        env["VOILA_APP_IP"] = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SERVER_DATA), env.get("JUPYTER_PATH")]))
         return env
 
@@ -305,7 +312,43 @@ def _identity_provider():
             return [(path, WorkshopLoginHandler if path == r"/login" else handler)
                     for path, handler in super().get_handlers()]
 
+        async def get_user(self, handler):
+            user = super().get_user(handler)
+            if inspect.isawaitable(user):
+                user = await user
+            if user is not None:
+                device_header(handler)
+            return user
+
     return WorkshopIdentityProvider
+
+
+DEVICE_COOKIE = "attune_device"
+DEVICE_HEADER = "X-Attune-Device"
+DEVICE_COOKIE_DAYS = 60  # a workshop's weeks, so the next session's page knows the device too
+
+
+def device_header(handler) -> None:
+    """Give the browser a device key (an HttpOnly, SameSite=Strict cookie) and pass it on as X-Attune-Device.
+
+    Page scripts cannot read the cookie and other sites' pages cannot send it; a value the
+    client sent as the header itself is dropped. A cross-site navigation (Strict withholds the
+    cookie) gets no new key, so the key the browser has is never replaced; its reload does.
+    """
+    from toolkit.core.resume import new_device_key
+
+    headers = handler.request.headers
+    if DEVICE_HEADER in headers:
+        del headers[DEVICE_HEADER]
+    key = handler.get_cookie(DEVICE_COOKIE)
+    if not (key and 32 <= len(key) <= 128 and key.isascii() and key.replace("-", "").replace("_", "").isalnum()):
+        key = None
+        if headers.get("Sec-Fetch-Site") != "cross-site":
+            key = new_device_key()
+            handler.set_cookie(DEVICE_COOKIE, key, path="/", expires_days=DEVICE_COOKIE_DAYS, httponly=True,
+                               samesite="Strict", secure=handler.request.protocol == "https")
+    if key:
+        headers[DEVICE_HEADER] = key
 
 
 def __getattr__(name: str):

@@ -306,6 +306,17 @@ class ResponseStore:
         """Whether ``device`` may act for ``participant`` (change consent, link, erase, download)."""
         return bool(participant) and is_valid_code(participant) and self.device_code(device) == normalise_code(participant)
 
+    def add_device(self, participant: str, device: str, *, holder: str) -> bool:
+        """Let ``device`` act for ``participant`` too, if ``holder`` (a device key) already may; return whether it did."""
+        code = parse_code(participant)
+        holder_hash, device_hash = self._device(holder), self._device(device)
+        with self._write() as conn:
+            row = conn.execute("SELECT code FROM devices WHERE key_hash = ?", (holder_hash,)).fetchone()
+            if not row or row[0] != code:
+                return False
+            self._link(conn, device_hash, code, _now())
+            return True
+
     def set_phrase(self, participant: str, phrase: str) -> None:
         """Give a stored participant a new recovery phrase (kept form); the facilitator's tool, never a page's."""
         code = parse_code(participant)

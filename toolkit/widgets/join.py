@@ -112,10 +112,14 @@ class JoinForm(w.VBox):
         with self._lock:
             if not _usable(device) or self.store is None:
                 return False
-            self.device = device
+            page_key, self.device = self.device, device
+            if self.code is not None:  # joined before the key arrived: the browser keeps what this page began
+                if self.store.owns(self.code, page_key):
+                    self.store.add_device(self.code, device, holder=page_key)
+                return False  # never switch the page to someone else under the participant
             code = self.store.device_code(device)
             record = self.store.participant(code) if code else None
-            if not record or not record["storage_consent"] or self.code == code:
+            if not record or not record["storage_consent"]:
                 return False
             self._offered = None
             self.code_input.value = code
@@ -146,6 +150,7 @@ class JoinForm(w.VBox):
             self.couple_input.value = couple
         if phrase is not None:
             self.phrase_input.value = phrase
+        self.status.value = ""  # every answer is new to the page (and to a screen reader), even a repeated one
         if not self._budget.take():
             return self._refuse("too_many_tries")
         self.replace_confirm.layout.display = "none"

@@ -8,15 +8,33 @@ Served by ``attune serve``, the browser's device key reaches the kernel as
 ``HTTP_X_ATTUNE_DEVICE`` (Voilà's ``http_header_envs``). A preheated kernel ran the
 notebook before any browser asked for it, so the key arrives later, through Voilà's request
 info; a background thread waits for it and the join form then restores the participant, so
-the page is not held up.
+the page is not held up. A participant who joined before it arrived keeps their code: the
+browser's key is added to it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 
 DEVICE_ENV = "HTTP_X_ATTUNE_DEVICE"
+
+
+def _request_info(timeout: float = 10.0) -> dict[str, str]:
+    """The page request's info Voilà hands a preheated kernel, as ``voila.utils.wait_for_request`` reads it.
+
+    Read here with ``websockets`` alone: importing ``voila.utils`` takes about 4 s (it imports
+    the server), long enough for a participant to join before their device key arrived.
+    """
+    from websockets.sync.client import connect
+
+    env = os.environ
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    url = (f"ws://{env.get('VOILA_APP_IP', '127.0.0.1')}:{env.get('VOILA_APP_PORT', '8866')}{base}"
+           f"voila/query/{env['VOILA_KERNEL_ID']}")
+    with connect(url, open_timeout=timeout) as socket:
+        return json.loads(socket.recv())
 
 
 class Session:
@@ -43,10 +61,7 @@ class Session:
     def _await_device(self) -> None:
         """Wait for the page's request (preheated kernel), then let the join form recognise the device."""
         try:
-            from voila.utils import wait_for_request
-
-            wait_for_request()
-            self.join_form.recognise(os.environ.get(DEVICE_ENV))
+            self.join_form.recognise(_request_info().get(DEVICE_ENV))
         except Exception:  # noqa: BLE001 - the page works without it; the participant can still join
             pass
 
