@@ -102,6 +102,7 @@ class AttuneServer:
     notebooks: Path
     store: Path
     pool_size: int = 1
+    options: tuple[str, ...] = ()  # more `attune serve` options, e.g. ("--locale", "en-GB")
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     log_path: Path | None = None
@@ -127,7 +128,7 @@ class AttuneServer:
         seen = self.log_path.stat().st_size  # a restart appends to the same log: look at what comes now
         command = [sys.executable, "-m", "toolkit.apps.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--store", str(self.store), "--token", self.token, "--notebooks", str(self.notebooks),
-                   "--pool-size", str(self.pool_size), "--no-browser"]
+                   "--pool-size", str(self.pool_size), "--no-browser", *self.options]
         env = dict(os.environ, PYTHONUNBUFFERED="1", ATTUNE_SERVE_ECHO="1")  # Voilà's log in ours
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
                                         start_new_session=True, preexec_fn=stop_with_parent)  # SIGTERM if this run dies
