@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from toolkit.apps.processes import descendants, running, stop_group
+from toolkit.apps.processes import descendants, kill_all, running, stop_group
 from toolkit.apps.server import (
     PRIVATE_SUFFIX,
     cookie_secret_file,
@@ -187,8 +187,10 @@ class Serve:
 def test_serve_started_with_sigint_ignored_stops_on_sigterm_and_leaves_nothing_behind(tmp_path):
     server = Serve(tmp_path, free_port(), "t0k3n-for-this-test").start()
     try:
-        everyone = server.everyone()
-        assert len(everyone) >= 3  # the command, Voilà, a preheated kernel
+        deadline = time.monotonic() + 60
+        while len(everyone := server.everyone()) < 3:  # the command, Voilà, a preheated kernel (started after)
+            assert time.monotonic() < deadline, everyone
+            time.sleep(0.2)
         voila = next(p for p in everyone if "voila" in " ".join(p.cmdline()))
         assert server.token not in " ".join(voila.cmdline())  # not in ps: in an owner-only config file
         run = private_dir(server.store) / f"run-{server.process.pid}"
@@ -238,3 +240,18 @@ def test_after_a_hard_kill_and_a_restart_a_participant_is_still_signed_in(tmp_pa
         assert get(f"{base}/", CookieJar()) in (302, 403)  # while a stranger is still refused
     finally:
         server.stop()
+
+
+def test_voila_and_its_kernels_stop_when_attune_serve_is_killed(tmp_path):
+    """Killed itself (SIGKILL: no cleanup possible), ``attune serve`` still leaves no server running:
+    Voilà gets SIGTERM from the kernel when its parent dies, and shuts its kernels down."""
+    server = Serve(tmp_path, free_port(), "t0k3n-for-this-test").start()
+    others = descendants(server.process.pid)
+    try:
+        assert any("voila" in " ".join(p.cmdline()) for p in others)
+        server.process.kill()
+        server.process.wait(timeout=10)
+        psutil.wait_procs(others, timeout=60)
+        assert not [p for p in others if running(p)]
+    finally:
+        kill_all(others)

@@ -95,8 +95,8 @@ def test_session_1_as_written_join_checklist_and_who5(participant_factory, serve
     person.answer(2, "Prefer not to say", within=checklist)
 
     who5 = person.form("WHO-5 Well-Being Index")
-    for number, label in enumerate(["At no time", "Some of the time", "At no time", "At no time",
-                                    "Some of the time"], start=1):
+    for number, label in enumerate(["0 – At no time", "1 – Some of the time", "0 – At no time", "0 – At no time",
+                                    "1 – Some of the time"], start=1):  # WHO-5 shows each option's number
         person.answer(number, label, within=who5, answered_after=number, total=5)
     person.submit(within=who5)
     expect(who5.locator(".attune-feedback").first).to_contain_text("Well-being")
