@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import urllib.error
@@ -29,6 +30,7 @@ import psutil
 from toolkit.apps.processes import descendants, kill_all, running, stop_group
 from toolkit.apps.server import (
     PRIVATE_SUFFIX,
+    SOCKETS_PREFIX,
     cookie_secret_file,
     private_dir,
     projector_page,
@@ -194,14 +196,24 @@ def test_serve_started_with_sigint_ignored_stops_on_sigterm_and_leaves_nothing_b
         voila = next(p for p in everyone if "voila" in " ".join(p.cmdline()))
         assert server.token not in " ".join(voila.cmdline())  # not in ps: in an owner-only config file
         run = private_dir(server.store) / f"run-{server.process.pid}"
-        assert (run / "workshop" / CLOSENESS.name).exists() and list(run.glob("voila_*"))
+        assert (run / "workshop" / CLOSENESS.name).exists()
+        sockets = kernel_sockets_folders(server.process.pid)
+        assert len(sockets) == 1 and mode(sockets[0]) == 0o700
+        kernels = [p for p in everyone if "ipykernel" in " ".join(p.cmdline())]
+        # Kernels listen on Unix sockets in that folder, not on TCP ports something else could take first.
+        assert kernels and not [c for k in kernels for c in k.net_connections("inet") if c.status == psutil.CONN_LISTEN]
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=60) == 0
         assert not [p for p in everyone if running(p)]
         assert not run.exists() and not list(private_dir(server.store).glob("run-*"))
+        assert not kernel_sockets_folders(server.process.pid)
         assert (private_dir(server.store) / "cookie_secret").exists()  # kept for the next start
     finally:
         server.stop()
+
+
+def kernel_sockets_folders(pid: int) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}{pid}-*"))
 
 
 def get(url: str, jar: CookieJar) -> int:
@@ -231,11 +243,12 @@ def test_after_a_hard_kill_and_a_restart_a_participant_is_still_signed_in(tmp_pa
         assert get(f"{base}/?token={server.token}", browser) == 200
         assert get(f"{base}/", browser) == 200  # signed in by the cookie alone
         first_run = private_dir(server.store) / f"run-{server.process.pid}"
+        first_pid = server.process.pid
         server.kill_hard()
-        assert first_run.exists()  # nobody could clean up
+        assert first_run.exists() and kernel_sockets_folders(first_pid)  # nobody could clean up
 
         server.start()
-        assert not first_run.exists()  # the new start did
+        assert not first_run.exists() and not kernel_sockets_folders(first_pid)  # the new start did
         assert get(f"{base}/", browser) == 200  # still signed in: no login page, no cleared cookie
         assert get(f"{base}/", CookieJar()) in (302, 403)  # while a stranger is still refused
     finally:

@@ -145,7 +145,7 @@ class ServerPlan:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/?token={self.token}"
 
-    def voila_command(self, served: Path, workdir: Path) -> list[str]:
+    def voila_command(self, served: Path, workdir: Path, sockets: Path | None = None) -> list[str]:
         """Voilà's command line. The token and cookie secret are in ``write_voila_config``'s file, not
         here: a command line is visible to every user of the machine."""
         from jupyter_core.paths import jupyter_config_path
@@ -155,7 +155,9 @@ class ServerPlan:
             sys.executable, "-m", "voila", str(served),
             "--no-browser", f"--port={self.port}", f"--Voila.ip={self.host}",
             f"--Voila.config_file_paths={config_paths!r}",
-            f"--Voila.connection_dir_root={workdir}",  # kernels' connection files: gone with workdir
+            # Kernels' connection files (and, with ``sockets``, their Unix sockets): gone with the folder.
+            f"--Voila.connection_dir_root={sockets or workdir}",
+            *(["--KernelManager.transport=ipc"] if sockets else []),
             "--template=attune", "--preheat_kernel=True", f"--pool_size={self.pool_size}",
             "--strip_sources=True", "--show_tracebacks=False",
             "--VoilaConfiguration.file_allowlist=[]",
@@ -258,6 +260,35 @@ def run_folder(state: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(mode=0o700)
     return path
+
+
+SOCKETS_PREFIX = "attune-kernels-"
+#: Longest folder for kernel sockets: Voilà adds voila_XXXXXXXX/kernel-<uuid>-ipc-N (65 characters)
+#: and a Unix socket's path has at most 107.
+SOCKETS_DIR_MAX = 107 - 65
+
+
+def sockets_folder() -> Path | None:
+    """A new owner-only folder where kernels listen on Unix sockets instead of loopback TCP ports.
+
+    With TCP, Voilà picks five free ports for each kernel and the kernel binds them a moment
+    later; if anything else took one in between (the machine opens ports all the time), the
+    kernel died at start and the page it was preparing never became usable. Sockets in a
+    folder of our own cannot be taken, and no other user of the machine can reach them. The
+    folder is short-named in the temporary directory (socket paths are limited in length);
+    those of dead servers are removed. None where sockets cannot be used (Windows, or a
+    temporary directory with too long a path): kernels then use TCP.
+    """
+    import tempfile
+
+    base = Path(tempfile.gettempdir())
+    if os.name != "posix" or len(str(base)) + len(SOCKETS_PREFIX) + 20 > SOCKETS_DIR_MAX:
+        return None
+    for old in base.glob(f"{SOCKETS_PREFIX}*-*"):
+        pid = old.name.removeprefix(SOCKETS_PREFIX).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)) and old.stat().st_uid == os.getuid():
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-", dir=base))  # mode 0700
 
 
 def _alive(pid: int) -> bool:
@@ -396,15 +427,16 @@ def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_
     state = private_dir(plan.store)
     root = Path(workdir) if workdir else run_folder(state)
     previous = catch_stop_signals()
-    process = None
+    process = sockets = None
     try:
+        sockets = sockets_folder()
         served = root / "workshop"
         if served.exists():
             shutil.rmtree(served)
         prepare_notebooks(plan.notebooks, served)
         (root / "join.html").write_text(projector_page(plan.url, plan.language), encoding="utf-8")
         plan.write_voila_config(root, cookie_secret_file(state))
-        process = subprocess.Popen(plan.voila_command(served, root), env=plan.environment(), cwd=root,
+        process = subprocess.Popen(plan.voila_command(served, root, sockets), env=plan.environment(), cwd=root,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    start_new_session=True, preexec_fn=stop_with_parent)
         log = _drain(process)
@@ -425,6 +457,8 @@ def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_
             stop(process)
         if workdir is None:
             shutil.rmtree(root, ignore_errors=True)
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
         restore(previous)
 
 
