@@ -27,6 +27,11 @@ from harness import (
 )
 
 
+def pytest_configure(config):
+    # The suite must stay within 10 minutes; a test that needs more than a minute says so, and why.
+    config.addinivalue_line("markers", "over_a_minute: needs more than 60 s on a 2-core machine (its docstring says why)")
+
+
 @pytest.fixture(scope="session")
 def workdir():
     path = Path(tempfile.mkdtemp(prefix="attune-browser-"))

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from harness import CLOSENESS, FREE_TEXT, PHONE, RECOGNIZING, open_store, run_async, stored_answers
+from harness import CLOSENESS, FREE_TEXT, PAGE_TIMEOUT_MS, PHONE, RECOGNIZING, open_store, run_async, stored_answers
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser]
@@ -92,13 +92,12 @@ def test_dashboard_notes_and_code_are_not_reachable(participant_factory, server)
     assert model["content"] is None  # the contents API never hands out a notebook's cells
 
     for notebook in SESSIONS:
-        person.page.goto(server.page_url(notebook))
-        person.wait_until_usable()
+        person.open(notebook)  # a page's budget, not a step's: its kernel may still be running the notebook
         page_html = person.page.content()
         assert "Facilitator notes" not in page_html and "FACILITATOR-NOTE" not in page_html
         assert "from toolkit.widgets.session import Session" not in page_html  # the code is stripped
         assert "session.questionnaire(" not in page_html
-        raw = person.page.request.get(server.page_url(notebook)).text()
+        raw = person.page.request.get(server.page_url(notebook), timeout=PAGE_TIMEOUT_MS).text()
         assert "Facilitator notes" not in raw and "session.questionnaire(" not in raw
     person.shot("session-1-without-notes")
 
