@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +17,6 @@ from toolkit.core.safety import evaluate
 from toolkit.core.scoring import score
 from toolkit.instruments import bundled_ids, load_instrument, load_instrument_file
 from toolkit.interchange import redcap as rc
-from toolkit.interchange.reproschema import CONTEXT
 
 FORMATS = ["reproschema", "fhir", "redcap"]
 OUT = {"reproschema": "activity", "fhir": "q.json", "redcap": "dictionary.csv"}
