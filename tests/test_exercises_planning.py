@@ -4,6 +4,7 @@ approaches and guidance are bilingual data, and the take-home file is private, e
 from __future__ import annotations
 
 import base64
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -418,3 +419,14 @@ def test_page_copy_replaces_the_saved_copy():
     saved = [Entry(plan, {"next_step": "old"}, "session6")]
     page = [Entry(plan, {"next_step": "new"}, "session6"), Entry(plan, {}, "other")]
     assert [e.answers["next_step"] for e in merge_entries(saved, page)] == ["new"]
+
+
+def test_takehome_plane_chart_carries_its_notes_in_text():
+    """Beside the attachment plane, the file says which way each axis runs and that the middle is no norm."""
+    from toolkit.core.charts import personal_chart_notes
+    from toolkit.render.takehome import build_takehome_html
+
+    answers = {f"ecr_rs_{n}": 4 for n in range(1, 10)}
+    page = build_takehome_html([("ecr_rs", answers, "pre")], language="en")
+    notes = personal_chart_notes("ecr_rs", {"avoidance": 4.0, "anxiety": 4.0}, "en")
+    assert notes and all(html.escape(note) in page for note in notes)

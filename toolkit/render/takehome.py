@@ -346,9 +346,14 @@ def _chart_html(entry: Entry, lang: str, n: int, plotly_included: bool) -> tuple
     wide = _fit_small_screens(figure)
     fragment = figure.to_html(full_html=False, include_plotlyjs=not plotly_included, config=CONFIG,
                               div_id=f"attune-chart-{n}", default_width="100%")
+    from toolkit.core.charts import personal_chart_notes
+
+    # What the chart means (directions on the plane, that the midline is no norm) travels with it in text.
+    notes = "".join(f"<p class='note'>{html.escape(text)}</p>"
+                    for text in personal_chart_notes(entry.instrument, entry_scores(entry), lang))
     note = html.escape(pick(first_step_content().takehome.chart_note, lang))
     box = "<div class='chart-box wide' tabindex='0'>" if wide else "<div class='chart-box'>"
-    return f"<figure class='chart'>{box}{fragment}</div><figcaption>{note}</figcaption></figure>", True
+    return f"<figure class='chart'>{box}{fragment}</div>{notes}<figcaption>{note}</figcaption></figure>", True
 
 
 def _fit_small_screens(figure) -> bool:
