@@ -348,6 +348,7 @@ def test_the_dashboard_widget_runs_on_the_example_cohort(cohort_store):
             dash.timepoint_pick.value = tp
             bundles = shown_figures(dash.instrument_out)
             assert bundles and all(b["config"]["displaylogo"] is False for b in bundles)
+            assert all(b["config"]["responsive"] is False for b in bundles)  # see _PlotlyFigure
     for inst_id in [v for _, v in dash.change_pick.options]:
         dash.change_pick.value = inst_id
         assert shown_figures(dash.change_out)

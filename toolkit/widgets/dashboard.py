@@ -172,7 +172,10 @@ class _PlotlyFigure:
 
         data = json.loads(pio.to_json(self.fig, validate=False))
         title = (self.fig.layout.title.text or "") if self.fig.layout.title else ""
-        return {"application/vnd.plotly.v1+json": {**data, "config": CONFIG}, "text/plain": html.unescape(title)}
+        # Not responsive: in an output area whose height comes from its content, plotly's responsive
+        # autosize sets the plot to 100 % of nothing and the chart collapses to 0 px after drawing.
+        config = {**CONFIG, "responsive": False}
+        return {"application/vnd.plotly.v1+json": {**data, "config": config}, "text/plain": html.unescape(title)}
 
 
 def _show_figures(out: w.Output, figures: Iterable) -> None:
