@@ -86,9 +86,41 @@ def test_i_statement_keeps_participant_text_as_plain_text_never_interpreted():
 
 
 def test_i_statement_in_spanish_uses_the_spanish_template_and_lead_ins():
-    assert (compose_i_statement("Siento tristeza", "cuando cenamos con el móvil", "Y necesito un rato para hablar.",
+    assert (compose_i_statement("Me siento sola", "cuando cenamos con el móvil", "Y necesito un rato para hablar.",
                                 "es")
-            == "Siento tristeza cuando cenamos con el móvil y necesito un rato para hablar.")
+            == "Me siento sola cuando cenamos con el móvil y necesito un rato para hablar.")
+
+
+def test_spanish_feeling_list_offers_adjectives_that_follow_me_siento_in_both_genders():
+    from toolkit.widgets.exercises.i_statement import feeling_choices
+
+    values = [value for _, value in feeling_choices("es")]
+    assert {"solo", "sola", "triste", "dolido", "dolida", "asustada", "en paz"} <= set(values)
+    # nouns made "Me siento soledad": no value may be a noun of the emotion explorer
+    nouns = {word for _, word, _ in feeling_words("es")} - {"calma"}
+    assert not nouns & set(values), nouns & set(values)
+    assert "sola (Tristeza)" in [label for label, _ in feeling_choices("es")]
+    assert len(values) == len(set(values))
+
+
+def test_every_feeling_word_has_its_spanish_form_after_me_siento():
+    ids = {word.id for family in emotions_content().families for word in family.words}
+    forms = i_statement_content().feeling_forms["es"]
+    assert set(forms) == ids
+    assert all(forms[i] and all(f.strip() == f and f for f in forms[i]) for i in ids)
+
+
+def test_english_feeling_list_is_the_emotion_words_as_they_are():
+    from toolkit.widgets.exercises.i_statement import feeling_choices
+
+    assert [value for _, value in feeling_choices("en")] == [word for _, word, _ in feeling_words("en")]
+
+
+def test_spanish_hint_names_ignorado_and_rechazado_as_a_pair():
+    hint = next(h for h in i_statement_content().hints if h.id == "feeling_about_the_other")
+    assert "«ignorado» o «rechazado»" in hint.text["es"]
+    assert i_statement_hints("rechazada", "", "", "es") == [hint.text["es"]]
+    assert i_statement_hints("ignorado", "", "", "es") == [hint.text["es"]]
 
 
 def test_i_statement_in_a_language_without_texts_falls_back_to_english():
@@ -218,8 +250,10 @@ def test_builder_records_a_cleared_part_as_skipped(joined):
 
 def test_builder_in_spanish_shows_spanish_words_and_sentence():
     builder = IStatementBuilder(language="es")
-    builder.fill("tristeza", "cenamos", "hablar")
-    assert builder.statement == "Siento tristeza cuando cenamos y necesito hablar."
+    builder.fill("sola", "cenamos", "hablar")
+    assert builder.feeling_choice.value == "sola"  # chosen from the list, not typed
+    assert builder.statement == "Me siento sola cuando cenamos y necesito hablar."
+    assert i_statement_content().example["es"].startswith("Ejemplo: Me siento sola cuando")
     assert i_statement_content().title["es"] in builder.children[1].value
 
 

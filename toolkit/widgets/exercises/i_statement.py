@@ -66,10 +66,25 @@ class IStatementContent(Strict):
     gap: Text
     lead_ins: LeadIns
     hints: list[Hint] = Field(default_factory=list)
+    #: language -> word id (emotions.yaml) -> the word's forms after "I feel" in that language.
+    feeling_forms: dict[str, dict[Id, list[str]]] = Field(default_factory=dict)
 
 
 def i_statement_content() -> IStatementContent:
     return load_content("i_statement", IStatementContent)
+
+
+def feeling_choices(language: str = "en") -> list[tuple[str, str]]:
+    """The builder's feeling list as (label, value): each word as it reads after "I feel" in ``language``.
+
+    English keeps the words of emotions.yaml. Where ``feeling_forms`` gives a language its own
+    forms (Spanish adjectives after "Me siento", in both genders where they differ), each form
+    is a choice of its own, labelled with its family.
+    """
+    all_forms = i_statement_content().feeling_forms
+    forms = all_forms.get(language) or all_forms.get(language.split("-")[0]) or {}
+    return [(f"{form} ({family})", form)
+            for word_id, word, family in feeling_words(language) for form in forms.get(word_id) or [word]]
 
 
 def _phrases(phrases: Phrases, language: str, what: str) -> list[str]:
@@ -138,7 +153,7 @@ class IStatementBuilder(w.VBox):
         self._quiet = False
         t = lambda text: pick(text, language)  # noqa: E731
 
-        words = [(f"{word} ({family})", word) for _, word, family in feeling_words(language)]
+        words = feeling_choices(language)
         self._listed = {word for _, word in words}
         self.feeling_choice = w.Dropdown(options=[(t(content.choose_feeling), "")] + words, value="",
                                          description=f"1. {t(inst.item('feeling').text)}",
