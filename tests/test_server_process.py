@@ -149,7 +149,8 @@ def ignore_sigint() -> None:
 class Serve:
     """``attune serve`` started as CI starts it: no terminal, SIGINT ignored, a session of its own."""
 
-    def __init__(self, tmp_path: Path, port: int, token: str):
+    def __init__(self, tmp_path: Path, port: int, token: str, *options: str):
+        self.options = options
         self.store = tmp_path / "workshop.sqlite"
         self.notebooks = tmp_path / "notebooks"
         self.notebooks.mkdir(exist_ok=True)
@@ -162,7 +163,7 @@ class Serve:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "toolkit.apps.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                  "--store", str(self.store), "--token", self.token, "--notebooks", str(self.notebooks),
-                 "--pool-size", "1", "--no-browser"],
+                 "--pool-size", "1", "--no-browser", *self.options],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                 env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True, preexec_fn=ignore_sigint)
         deadline = time.monotonic() + 90
@@ -268,3 +269,20 @@ def test_voila_and_its_kernels_stop_when_attune_serve_is_killed(tmp_path):
         assert not [p for p in others if running(p)]
     finally:
         kill_all(others)
+
+
+def test_a_spanish_workshop_refuses_and_projects_in_spanish(tmp_path):
+    """The refusal page and the projector page come from content/pages in the workshop's language."""
+    server = Serve(tmp_path, free_port(), "t0k3n-for-this-test", "--lang", "es").start()
+    status, body = 200, ""
+    try:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/voila/render/{CLOSENESS.name}", timeout=60)
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read().decode("utf-8")
+        assert status == 403 and '<html lang="es">' in body
+        assert f"<h1>{ui('page_refusal_title', 'es')}</h1>" in body and "workshop link" not in body
+        projector = private_dir(server.store) / f"run-{server.process.pid}" / "join.html"
+        assert ui("page_projector_title", "es") in projector.read_text(encoding="utf-8")
+    finally:
+        server.stop()
