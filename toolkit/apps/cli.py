@@ -249,6 +249,15 @@ def cmd_guide(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("handouts")
+def cmd_handouts(args: argparse.Namespace) -> int:
+    from toolkit.apps.handouts import write_handouts
+
+    for path in write_handouts(args.workshop, args.out):
+        print(path)
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 def _room_size(text: str) -> int:
@@ -349,6 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("guide", help="write the facilitator guide as one printable HTML page (loads nothing from the internet)")
     p.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write, e.g. guide.html")
     p.add_argument("--lang", default="en", help="language of the guide (default: en)")
+
+    p = sub.add_parser("handouts", help="write a print-ready page per session (key points, fill-in sheets, "
+                                        "paper questionnaires, support contacts; loads nothing from the internet)")
+    p.add_argument("workshop", nargs="?", default=None,
+                   help="the workshop file, or its folder (default: ./workshop.yaml, else the one that comes with Attune)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to, e.g. handouts")
 
     return parser
 
