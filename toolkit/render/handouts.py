@@ -329,7 +329,8 @@ def _item_html(inst: Instrument, item, language: str, *, numbered: bool = True, 
 
 def questionnaire_sheet(inst: Instrument, language: str) -> str:
     """A blank sheet: instructions, every item with its options as boxes, attribution and licence."""
-    parts = [f"<section class='sheet questionnaire'><h3>{html.escape(_t('questionnaire_heading', language, title=pick(inst.title, language)))}</h3>",
+    heading = _t("questionnaire_heading", language, title=pick(inst.title, language))
+    parts = [f"<section class='sheet questionnaire'><h3>{html.escape(heading)}</h3>",
              f"<p class='note'>{html.escape(_t('questionnaire_intro', language))}</p>",
              f"<p class='fields'>{html.escape(_t('code_label', language))} <span class='blank wide'></span> "
              f"{html.escape(_t('timepoint_label', language))} <span class='blank'></span></p>",
