@@ -153,3 +153,24 @@ def test_spanish_workshop_check_reports_only_warnings(monkeypatch):
         if m:
             assert m.group(1) in VALIDATED, f"{m.group(1)} still has texts without Spanish: {finding}"
         assert "parameters cell sets language" not in finding.message
+
+
+# -- support contacts for Spanish-speaking Latin America ------------------------------------------
+
+@pytest.mark.parametrize("locale, numbers", [("es-MX", {"911", "800 911 2000"}),
+                                             ("es-AR", {"911", "0800-999-0091", "144"})])
+def test_mexico_and_argentina_have_their_own_contacts_marked_verify_before_use(locale, numbers):
+    from toolkit.core.support import crisis_resources
+
+    info = crisis_resources(locale, "es")
+    assert info.locale == locale and not any("internacional" in w for w in info.warnings[:1])
+    assert numbers <= {r.phone for r in info.resources}
+    assert {r.kind for r in info.resources} >= {"emergency", "crisis", "partner_violence"}
+    for r in info.resources:
+        assert not r.verified and r.checked_on.isoformat() == "2026-11-29"
+        assert re.search(r"https?://\S+", r.source), f"{r.id}: its source names no stored page"
+        assert r.notes and r.hours or r.website, r.id
+    raw = yaml.safe_load((ROOT / "toolkit" / "content" / "crisis_resources.yaml").read_text(encoding="utf-8"))
+    for entry in raw["locales"][locale]["resources"]:
+        for key in ("name", "notes"):
+            assert entry[key].get("es") and entry[key].get("en"), (entry["id"], key)
