@@ -53,7 +53,7 @@ def store():
 def add(store, who: str, answers: dict, instrument: str = "csi4", timepoint: str = "pre", *, submit=True,
         checkin=False, couple=None):
     if store.participant(who) is None or couple is not None:
-        store.register(who, True, checkin, couple=couple)
+        store.register(who, True, checkin, couple=couple, couple_consent=couple is not None or None)
     for item, value in answers.items():
         store.record_answer(who, instrument, item, value, timepoint)
     if submit:
@@ -294,7 +294,15 @@ def test_change_categories_are_dropped_when_the_mean_gives_one_away(normed):
 def cohort_store():
     with ResponseStore(":memory:") as s:
         load_into_store(s, DATA)
+        agree_to_comparisons(s)
         yield s
+
+
+def agree_to_comparisons(store):
+    """Every linked partner of the example cohort also ticks the couple-comparison consent."""
+    for person in store.participants().itertuples():
+        if store.couple_of(person.code):
+            store.register(person.code, True, person.checkin_consent, couple_consent=True)
 
 
 @pytest.mark.parametrize("workshop", ["workshop-1", "workshop-2", "workshop-3", "workshop-4", None])
@@ -304,6 +312,7 @@ def test_example_cohort_gives_every_view_and_reveals_nobody_below_k(workshop, co
     else:
         store = ResponseStore(":memory:")
         load_into_store(store, DATA, workshop=workshop)
+        agree_to_comparisons(store)
     frames = shell.read_frames(store)
     views = core.build_views(frames, K)
     assert not views.attendance.small
@@ -360,19 +369,32 @@ def test_the_dashboard_widget_runs_on_the_example_cohort(cohort_store):
 # -- couples -----------------------------------------------------------------------------------
 
 def test_couples_are_only_mutually_linked_consenting_pairs(store):
-    a, b, c, d, e, f = (code(i) for i in range(6))
-    store.register(a, True, couple=b)
-    store.register(b, True, couple=a)  # mutual: linked
-    store.register(c, True, couple=d)
-    store.register(d, True)  # d never asked for c
-    store.register(e, True, couple=f)
+    a, b, c, d, e, f, g, h = (code(i) for i in range(8))
+    store.register(a, True, couple=b, couple_consent=True)
+    store.register(b, True, couple=a, couple_consent=True)  # mutual, both agreed to the comparison: linked
+    store.register(c, True, couple=d, couple_consent=True)
+    store.register(d, True, couple_consent=True)  # d never asked for c
+    store.register(e, True, couple=f, couple_consent=True)
     assert store.register(f, False, couple=e) is False  # f refused storage: nothing of f is stored
+    store.register(g, True, couple=h, couple_consent=True)
+    store.register(h, True, couple=g)  # h linked but did not agree to the comparison
     frames = shell.read_frames(store)
     assert couples.couples(frames["participants"], frames["partner_of"]) == [tuple(sorted((a, b)))]
-    # a one-sided mapping or a partner without consent is refused by the core too
-    people = pd.DataFrame({"code": [a, b, c], "storage_consent": [True, False, True]})
+    # a one-sided mapping, a partner without consent, or no comparison consent is refused by the core too
+    people = pd.DataFrame({"code": [a, b, c], "storage_consent": [True, False, True],
+                           "couple_consent": [True, True, True]})
     assert couples.couples(people, {a: b, b: a}) == []
     assert couples.couples(people, {a: c}) == []
+    assert couples.couples(people.drop(columns="couple_consent"), {a: c, c: a}) == []
+
+
+def test_the_couple_comparison_consent_is_revocable_by_either_partner(store):
+    a, b = code(0), code(1)
+    add(store, a, SATISFIED, couple=b)
+    add(store, b, SATISFIED, couple=a)
+    assert len(views_of(store).couples) == 1
+    store.register(b, True, couple_consent=False)
+    assert views_of(store).couples == [] and store.couple_of(a) == b  # the link stays, the comparison goes
 
 
 def test_couple_view_keys_reversed_items_and_shows_no_scores():
@@ -395,19 +417,30 @@ def test_couple_view_leaves_out_safety_items_and_personal_distress():
     assert couples.comparable_items("csi4") == ["csi4_1", "csi4_2", "csi4_3", "csi4_4"]
 
 
-def test_no_comparison_for_a_couple_where_fear_of_the_partner_was_reported(store):
+@pytest.mark.parametrize(("instrument", "item", "value"), [("help_indicators", "afraid_of_partner", 1),
+                                                      ("relationship_safety", "controlled", 1),
+                                                      ("relationship_safety", "safe_together", 0)])
+def test_a_couple_whose_pairing_is_not_advised_looks_exactly_like_an_unlinked_one(store, instrument, item, value):
     a, b = code(0), code(1)
-    store.register(a, True, couple=b)
-    store.register(b, True, couple=a)
-    add(store, a, SATISFIED)
-    add(store, b, SATISFIED)
+    add(store, a, SATISFIED, couple=b)
+    add(store, b, SATISFIED, couple=a)
     views = views_of(store)
     assert views.couples[0][2]["csi4"][1]["area"].tolist() == ["strength"] * 4
-    store.record_answer(b, "help_indicators", "afraid_of_partner", 1, "pre")
+    store.record_answer(b, instrument, item, value, "pre")
+    frames = shell.read_frames(store)
+    assert frames["partner_of"] == {a: None, b: None}
+    assert core.build_views(frames, K).couples == []
+    dash = shell.Dashboard(store, k=K)
+    dash.private.value = True
+    assert "No couples to compare" in dash.couples_intro.value and a not in dash.couples_box.value
+
+
+def test_the_screen_gives_no_group_figure(store):
+    for i in range(K + 1):
+        add(store, code(i), {"afraid": 0, "safe_together": 1}, "relationship_safety")
     views = views_of(store)
-    assert views.couples == [(a, b, None)] or views.couples == [(b, a, None)]
-    page = render.couples_html(views.couples)
-    assert "No comparison is shown for this couple" in page and "afraid" not in page.lower()
+    assert not any(inst == "relationship_safety" for inst, _ in views.instruments)
+    assert any(views.attendance.forms["instrument"] == "relationship_safety")  # how many answered it: yes
 
 
 # -- check-ins ---------------------------------------------------------------------------------
@@ -439,6 +472,37 @@ def test_checkin_list_gives_a_plain_reason_never_a_rule_that_names_an_answer(sto
         dash.private.value = True
         assert who in dash.checkins_box.value and reason in dash.checkins_box.value
         assert "afraid_of_partner" not in dash.checkins_box.value
+
+
+def screen_fires(store, who: str, partner: str, *, checkin: bool) -> None:
+    """``who`` and ``partner`` link and agree to the comparison; then ``who``'s screen fires."""
+    store.register(who, True, checkin_consent=checkin, couple=partner, couple_consent=True)
+    store.register(partner, True, checkin_consent=True, couple=who, couple_consent=True)
+    store.record_answer(who, "relationship_safety", "afraid", 1, "pre")
+    store.submit(who, "relationship_safety", "pre", level="check_in", rules=["partner_safety"])
+
+
+def test_a_fired_screen_shows_only_pairing_not_advised_for_the_code_pair_with_checkin_consent(store):
+    who, partner = code(0), code(1)
+    screen_fires(store, who, partner, checkin=True)
+    store.set_checkin_reach(who, "screen")
+    dash = shell.Dashboard(store, k=K)
+    dash.private.value = True
+    box = dash.checkins_box.value
+    assert f"Pairing not advised: {who} &amp; {partner}" in box
+    assert "they show their code on their screen" in box
+    assert "relationship_safety" not in box and "partner_safety" not in box and "afraid" not in box.lower()
+    row = checkins.checkin_list(shell.read_frames(store)["checkins"], store.participants()).iloc[0]
+    assert row["pairing_not_advised"] and row["forms"] == [] and row["rules"] == [] and row["reach"] == "screen"
+
+
+def test_without_checkin_consent_the_facilitator_is_told_nothing_and_pairing_is_still_off(store):
+    who, partner = code(0), code(1)
+    screen_fires(store, who, partner, checkin=False)
+    dash = shell.Dashboard(store, k=K)
+    dash.private.value = True
+    assert "No check-in requests" in dash.checkins_box.value and "Pairing not advised" not in all_html(dash)
+    assert store.paired_with(who) is None and store.paired_with(partner) is None
 
 # -- the end-of-session check (issue 12) ---------------------------------------------------------
 
@@ -625,8 +689,8 @@ def test_participant_text_is_escaped_everywhere_the_dashboard_shows_it(store):
     group(store, K + 1, dissatisfied=0, timepoint=PAYLOAD)  # a timepoint is free text in the store
     store.register(code(0), True, checkin_consent=True)
     store.submit(code(0), "who5", "pre", level="check_in", rules=[PAYLOAD])
-    store.register(code(1), True, couple=code(2))
-    store.register(code(2), True, couple=code(1))
+    store.register(code(1), True, couple=code(2), couple_consent=True)
+    store.register(code(2), True, couple=code(1), couple_consent=True)
     store.record_answer(code(3), "i_statement", "feeling", PAYLOAD + " my own words", "pre")
     store.record_answer(code(3), "brs", "brs_1", 1, PAYLOAD)
     dash = shell.Dashboard(store, k=K)
@@ -652,7 +716,7 @@ def test_an_empty_store_gives_an_empty_dashboard(store):
     dash = shell.Dashboard(store, k=K)
     dash.private.value = True
     assert "Joined: 0" in dash.attendance_box.value
-    assert "No linked couples" in dash.couples_intro.value and "No check-in requests" in dash.checkins_box.value
+    assert "No couples to compare" in dash.couples_intro.value and "No check-in requests" in dash.checkins_box.value
     assert "No careless-responding flags" in dash.quality_box.value
 
 
@@ -682,7 +746,8 @@ def test_private_views_stay_closed_until_asked_for(cohort_store):
     assert dash.couple_pick.options == () and dash.couple_pick.layout.display == "none"
     dash.private.value = True
     assert "for your eyes only" in dash.couples_intro.value
-    assert len(dash.couple_pick.options) == 10 and dash.couples_box.value.count("<h3>") == 1  # one couple at a time
+    # 10 linked couples, one with fear of the partner reported: left out like an unlinked couple
+    assert len(dash.couple_pick.options) == 9 and dash.couples_box.value.count("<h3>") == 1  # one couple at a time
     dash.couple_pick.value = 3
     assert html.escape(dash.couple_pick.label) in dash.couples_box.value
     dash.private.value = False
@@ -749,7 +814,7 @@ def test_every_key_the_dashboard_asks_for_exists_and_every_string_is_used():
     made = {f"dashboard_{part}" for part in [
         *(f"status_{s}" for s in core.STATUSES), *(f"area_{a}" for a in couples.AREAS),
         *(f"reason_{r}" for r in ("differ", "both_low")), *(f"level_{lv}" for lv in LEVEL_ORDER),
-        *(f"why_{lv}" for lv in LEVEL_ORDER),
+        *(f"why_{lv}" for lv in LEVEL_ORDER), *(f"reach_{r}" for r in (*checkins.REACH_CHOICES, "unset")),
         *(f"change_{c}" for c in CATEGORIES), *(f"index_{i}" for i in quality.INDEX_KEYS.values()), "no_store"]}
     strings = yaml.safe_load(DASHBOARD_YAML.read_text(encoding="utf-8"))
     assert literal | made == set(strings)

@@ -264,15 +264,16 @@ def test_phrase_words_are_256_plain_words_per_language_and_phrases_read_forgivin
 
 
 def test_a_version_1_store_is_upgraded_and_keeps_its_answers(tmp_path):
+    from toolkit.store import schema
+
     path = tmp_path / "old.sqlite"
-    with ResponseStore(path) as s:
-        s.register("amber-fox-42", storage_consent=True)
-        s.record_answer("amber-fox-42", "who5", "who5_1", 3)
-    with sqlite3.connect(path) as conn:  # make it look like a store written before resume keys
-        conn.execute("DROP TABLE devices")
-        conn.execute("DROP TABLE resume_attempts")
-        conn.execute("ALTER TABLE participants DROP COLUMN phrase_hash")
-        conn.execute("UPDATE meta SET value = '1' WHERE key = 'attune_store'")
+    with sqlite3.connect(path) as conn:  # a store written before resume keys: version 1's tables only
+        for statement in schema.SCHEMA:
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta VALUES ('attune_store', '1')")
+        conn.execute("INSERT INTO participants VALUES ('amber-fox-42', 1, 't', 0, 't', 't')")
+        conn.execute("""INSERT INTO answers (participant, instrument, instrument_version, item, timepoint, value,
+                                             answered_at) VALUES ('amber-fox-42', 'who5', '1', 'who5_1', 'pre', 3, 't')""")
     with ResponseStore(path) as s:
         assert s.saved_answers("amber-fox-42", "who5", "pre") == {"who5_1": 3}
         assert s.device_code(A_DEVICE) is None

@@ -305,7 +305,7 @@ def test_new_store_is_created_with_its_folder_in_wal_mode(path):
     con = sqlite3.connect(path)
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("SELECT value FROM meta WHERE key = 'attune_store'").fetchone() == ("2",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'attune_store'").fetchone() == ("3",)
     finally:
         con.close()
 

@@ -1,10 +1,12 @@
-"""Couple comparisons for the facilitator's private Couples tab (pure).
+"""Couple comparisons for the facilitator's private Couples tab, and whether pairing is advised (pure).
 
-Only couples where both partners consented and asked to be linked with each other are
-compared, item by item, as areas (strength, growth, similar, not compared) with reason keys:
-no one's answer or score is shown. Where either partner ever reported fear of the other, no
-comparison is made at all (curriculum, "Couples and safety": couple work is not the right
-format then); the facilitator offers each partner individual time instead.
+Only couples where both partners consented to storage and to the couple comparison, and
+asked to be linked with each other, are compared, item by item, as areas (strength, growth,
+similar, not compared) with reason keys: no one's answer or score is shown. Where a
+partner-safety rule fired for either partner (the relationship-safety screen, or fear of the
+partner in the session 5 checklist), pairing is not advised: the couple is treated exactly
+like an unlinked one, everywhere, so nothing tells the partner or the facilitator's couples
+tab that anything happened (curriculum, "Couples and safety").
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from toolkit.core.quality import answer_number
+from toolkit.core.safety import evaluate
 from toolkit.errors import ResponseDataError
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.instruments.model import AnyOf, Condition
 
-#: Items about fear of the partner: where either partner ever answered so, no couple comparison
-#: is made (curriculum, "Couples and safety": couple work is not the right format then).
+#: Items about fear of the partner: never compared between partners.
 PARTNER_SAFETY_ITEMS = {"help_indicators": ("afraid_of_partner",)}
+#: Safety rules about the partner, by instrument: when one fires for either partner, pairing is
+#: not advised for that couple (curriculum, "Couples and safety": couple work is not the right format).
+PARTNER_SAFETY_RULES = {"relationship_safety": ("partner_safety",), "help_indicators": ("afraid_of_partner",)}
+#: The screen itself: its answers never leave the participant's own view (no figures, no export).
+SCREEN = "relationship_safety"
 #: Instruments about the relationship, compared item by item by default. Personal distress and
 #: well-being forms (PHQ-4, WHO-5, BRS) are never put side by side (care principle "Private escalation").
 COUPLE_INSTRUMENTS = ("csi4", "eu_signs", "help_indicators", "ecr_rs")
@@ -29,13 +36,16 @@ AREAS = ("strength", "growth", "similar", "not_compared")
 
 
 def couples(participants: pd.DataFrame, partner_of: Mapping[str, str | None]) -> list[tuple[str, str]]:
-    """Couples where both consented to storage and both asked to be linked with each other.
+    """Couples where both consented to storage and to the couple comparison, and asked for each other.
 
-    ``partner_of`` maps a code to ``ResponseStore.couple_of(code)``. Pairs come sorted, each once.
+    ``partner_of`` maps a code to ``ResponseStore.paired_with(code)``. Without a
+    ``couple_consent`` column nobody has agreed to a comparison. Pairs come sorted, each once.
     """
     codes = participants["code"]
+    agreed = participants["couple_consent"].astype(bool) if "couple_consent" in participants.columns else False
     if "storage_consent" in participants.columns:
-        codes = codes[participants["storage_consent"].astype(bool)]
+        agreed = agreed & participants["storage_consent"].astype(bool)
+    codes = codes[agreed] if isinstance(agreed, pd.Series) else codes.iloc[:0]
     consenting = set(codes)
     pairs = set()
     for a in consenting:
@@ -136,49 +146,47 @@ def couple_view(answers_a, answers_b, instrument: Instrument | str) -> pd.DataFr
     return out
 
 
-def couple_withheld(answers_a: pd.DataFrame, answers_b: pd.DataFrame) -> bool:
-    """Whether either partner ever answered a fear-of-partner item so that its safety rule fires.
+def partner_safety_fired(answers: pd.DataFrame | None) -> bool:
+    """Whether a partner-safety rule fires on one person's tidy answers (any timepoint).
 
-    ``answers_*`` are tidy ``ResponseStore.answers(participant=...)`` frames (any instrument,
-    any timepoint). Then no comparison is made for the couple: couple work is not the right
-    format, and the facilitator offers each partner individual time instead.
+    The rules are evaluated as ``core.safety`` does for the person's own message, so a skipped
+    answer never silences one that the given answers already meet.
     """
-    for answers in (answers_a, answers_b):
-        if answers is None or answers.empty:
+    if answers is None or answers.empty:
+        return False
+    for inst_id, rule_ids in PARTNER_SAFETY_RULES.items():
+        mine = answers[answers["instrument"] == inst_id]
+        if mine.empty:
             continue
-        for inst_id, items in PARTNER_SAFETY_ITEMS.items():
-            inst = load_instrument(inst_id)
-            mine = answers[(answers["instrument"] == inst_id) & answers["item"].isin(items)]
-            for _, row in mine.iterrows():
-                value = answer_number(row["value"])
-                if value is None:
-                    continue
-                for rule in inst.safety:
-                    if _fires(rule.when, row["item"], value):
-                        return True
-                if not inst.safety and value > 0:
-                    return True
+        inst = load_instrument(inst_id)
+        items = [i.id for i in inst.scored_items]
+        rules = [r for r in inst.safety if r.id in rule_ids]
+        for _, rows in mine.groupby("timepoint", sort=False):
+            row = {item: float("nan") for item in items}
+            for item, value in zip(rows["item"], rows["value"], strict=True):
+                if item in row:
+                    row[item] = value
+            if evaluate(inst, pd.DataFrame([row], columns=items), rules=rules)["level"].iloc[0]:
+                return True
     return False
 
 
-def _fires(when: Condition | AnyOf, item_id: str, value: float) -> bool:
-    if isinstance(when, AnyOf):
-        return any(_fires(c, item_id, value) for c in when.any)
-    if when.item != item_id:
-        return False
-    ops = {"<": value < when.value, "<=": value <= when.value, ">": value > when.value,
-           ">=": value >= when.value, "==": value == when.value}
-    return ops[when.op]
+def pairing_advised(answers_a: pd.DataFrame | None, answers_b: pd.DataFrame | None) -> bool:
+    """Whether couple work is advised for two people: no partner-safety rule fired for either.
+
+    Only a yes or no for the pair: never which partner, nor why.
+    """
+    return not (partner_safety_fired(answers_a) or partner_safety_fired(answers_b))
 
 
 def couple_rows(participants: pd.DataFrame, partner_of: Mapping, answers_of: Mapping, wide: Mapping,
                 couple_instruments: Iterable[str] = COUPLE_INSTRUMENTS) -> list:
-    """Per linked couple ``(code_a, code_b, tables)``: tables is None when withheld, else
-    {instrument: (timepoint, couple_view)} at the latest timepoint both answered."""
+    """Per linked couple ``(code_a, code_b, tables)``: {instrument: (timepoint, couple_view)} at the
+    latest timepoint both answered. A couple for whom pairing is not advised is left out, exactly
+    like a couple that never linked: the tab must not say that anything was withheld."""
     rows = []
     for a, b in couples(participants, partner_of):
-        if couple_withheld(answers_of.get(a), answers_of.get(b)):
-            rows.append((a, b, None))
+        if not pairing_advised(answers_of.get(a), answers_of.get(b)):
             continue
         tables = {}
         for inst_id in couple_instruments:

@@ -133,9 +133,6 @@ def couples_html(couples: list, language: str = DEFAULT_LANGUAGE) -> str:
     parts = []
     for a, b, tables in couples:
         parts.append(f"<h3>{esc(a)} &amp; {esc(b)}</h3>")
-        if tables is None:
-            parts.append(paragraph("dashboard_couple_withheld", language))
-            continue
         if not tables:
             parts.append(paragraph("dashboard_couple_nothing", language))
         for instrument_id, (timepoint, table) in tables.items():
@@ -177,13 +174,17 @@ def checkins_html(checkins: pd.DataFrame, language: str = DEFAULT_LANGUAGE) -> s
         # A plain reason, as participants were told: a private flag next to the code, never their answers
         # (a rule id such as afraid_of_partner would say what someone answered).
         reason = ui(f"dashboard_why_{r['level']}", language) if known else ""
+        if r.get("pairing_not_advised"):  # the screen: only this, for the code pair, never why
+            pair = f"{r['code']} & {r['partner']}" if r.get("partner") else str(r["code"])
+            reason = f"{reason}. {ui('dashboard_pairing_not_advised', language, pair=pair)}"
         last = str(r["last_flagged"]).replace("T", " ")[:16]
         # The session check is never named next to a code: that would say the person did not feel safe.
         forms = [f for f in r["forms"] if not str(f).startswith(f"{SESSION_CHECK} (")]
+        reach = ui(f"dashboard_reach_{r.get('reach') or 'unset'}", language)
         rows.append(f"<tr><td>{esc(str(r['code']))}</td><td>{esc(level)}</td><td>{esc(reason)}</td>"
-                    f"<td>{esc(', '.join(forms))}</td><td>{esc(last)}</td></tr>")
+                    f"<td>{esc(', '.join(forms))}</td><td>{esc(reach)}</td><td>{esc(last)}</td></tr>")
     columns = ("dashboard_col_code", "dashboard_col_level", "dashboard_col_reason", "dashboard_col_forms",
-               "dashboard_col_last")
+               "dashboard_col_reach", "dashboard_col_last")
     parts.append(_table(columns, rows, language))
     return "".join(parts)
 

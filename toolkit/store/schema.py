@@ -11,6 +11,9 @@
 * A version 1 store (before resume keys) is brought up to version 2 when opened: its
   participants keep their answers but, having no phrase, can come back only on a device
   that joins again (see ``toolkit.core.resume``).
+* A version 2 store is brought up to version 3 (the couple-comparison consent, how a
+  participant chose to be reached for a check-in, and pairing holds): nobody has agreed to
+  a couple comparison yet, and nobody has chosen how to be reached.
 * The secret that keys the store's hashes lives beside the file, in the workshop's private
   folder (``workshop.sqlite.private/store_secret``, 0600), never in the file itself.
 """
@@ -27,7 +30,7 @@ from pathlib import Path
 from toolkit.errors import StoreError
 from toolkit.instruments import MISSING_CODES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STORE_KEY = "attune_store"
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -113,9 +116,23 @@ SCHEMA_V2 = [
     )""",
 ]
 
+#: Version 3: the couple comparison's own consent; how a participant chose to be reached for a
+#: check-in; and pairing holds, one row per participant for whom a partner-safety rule fired
+#: (kept whatever the check-in consent, read only as "is pairing advised for this pair?").
+SCHEMA_V3 = [
+    "ALTER TABLE participants ADD COLUMN couple_consent INTEGER NOT NULL DEFAULT 0 CHECK (couple_consent IN (0, 1))",
+    "ALTER TABLE participants ADD COLUMN couple_consent_at TEXT NULL",
+    "ALTER TABLE participants ADD COLUMN checkin_reach TEXT NULL CHECK (checkin_reach IN ('break', 'screen'))",
+    """CREATE TABLE pairing_holds (
+        code    TEXT PRIMARY KEY REFERENCES participants (code),
+        held_at TEXT NOT NULL
+    )""",
+]
+
 #: Every table that holds rows about a participant, with the columns that can name one.
 PARTICIPANT_COLUMNS = {
     "checkins": ("participant",),
+    "pairing_holds": ("code",),
     "submissions": ("participant",),
     "answers": ("participant",),
     "couple_requests": ("code", "partner"),
@@ -126,7 +143,7 @@ PARTICIPANT_COLUMNS = {
 ANSWER_COLUMNS = ["participant", "instrument", "instrument_version", "timepoint", "item",
                   "value", "text", "missing", "answered_at"]
 PARTICIPANT_FIELDS = ["code", "storage_consent", "storage_consent_at", "checkin_consent",
-                      "checkin_consent_at", "created_at"]
+                      "checkin_consent_at", "created_at", "couple_consent", "couple_consent_at", "checkin_reach"]
 
 
 
@@ -240,9 +257,12 @@ def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
                 conn.execute(statement)
             conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                              [(STORE_KEY, "1"), ("created_at", now())])
-        if int(conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()[0]) < 2:
-            for statement in SCHEMA_V2:
-                conn.execute(statement)
+        version = int(conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()[0])
+        for since, statements in ((2, SCHEMA_V2), (3, SCHEMA_V3)):
+            if version < since:
+                for statement in statements:
+                    conn.execute(statement)
+        if version < SCHEMA_VERSION:
             conn.execute("UPDATE meta SET value = ? WHERE key = ?", (str(SCHEMA_VERSION), STORE_KEY))
         conn.execute("COMMIT")
     except BaseException:

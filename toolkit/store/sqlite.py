@@ -14,6 +14,9 @@ Rules it keeps:
 * One connection per store object, shared by threads under a lock.
 * ``erase`` removes every row about a code in one transaction (``secure_delete`` on), then
   tries to empty the write-ahead log.
+* Whether two people may be paired for couple work is one yes or no for the pair
+  (``pairing_advised``): never which of them, nor why. A partner-safety rule that fired
+  leaves a pairing hold, whatever the check-in consent.
 * A code opens nothing: who may act as a participant is decided by a device key or the
   recovery phrase (``enrol``, ``device_code``, ``owns``, ``resume``), of which only keyed
   hashes are kept (``toolkit.core.resume``).
@@ -173,18 +176,20 @@ class ResponseStore:
     # -- participants and consent ------------------------------------------------------
 
     def register(self, participant: str, storage_consent: bool, checkin_consent: bool = False,
-                 couple: str | None = None) -> bool:
+                 couple: str | None = None, couple_consent: bool | None = None) -> bool:
         """Record a participant's consent; return whether anything was stored.
 
         Without storage consent nothing at all is written (not even the code) and the
         result is False. Otherwise the participant is added or updated (consents and their
         times) and True is returned. Withdrawing check-in consent removes earlier check-in
-        flags. ``couple`` also records a couple request toward that code.
+        flags. ``couple`` also records a couple request toward that code; ``couple_consent``
+        (None: unchanged) gives or withdraws consent to the couple comparison.
         """
         code = parse_code(participant)
         partner = parse_code(couple) if couple is not None else None
         storage = _as_bool(storage_consent, "storage_consent")
         checkin = _as_bool(checkin_consent, "checkin_consent")
+        comparison = None if couple_consent is None else _as_bool(couple_consent, "couple_consent")
         if partner == code:
             raise CoupleRequestError("a couple links two different codes: give your partner's code, not your own")
         if not storage:
@@ -201,9 +206,24 @@ class ResponseStore:
                 (code, now, int(checkin), now, now))
             if not checkin:
                 conn.execute("DELETE FROM checkins WHERE participant = ?", (code,))
+            if comparison is not None:
+                self._set_couple_consent(conn, code, comparison, now)
             if partner is not None:
                 self._upsert_couple(conn, code, partner, now)
         return True
+
+    @staticmethod
+    def _set_couple_consent(conn: sqlite3.Connection, code: str, consent: bool, now: str) -> None:
+        conn.execute("UPDATE participants SET couple_consent = ?, couple_consent_at = ? WHERE code = ?",
+                     (int(consent), now, code))
+
+    def set_checkin_reach(self, participant: str, reach: str | None) -> None:
+        """How the participant wants to be reached for a check-in: "break", "screen", or None (not said)."""
+        if reach not in (None, "break", "screen"):
+            raise AttuneError(f"reach must be 'break', 'screen' or None, not {reach!r}; nothing was saved")
+        with self._write() as conn:
+            code = self._require_storage_consent(conn, participant)
+            conn.execute("UPDATE participants SET checkin_reach = ? WHERE code = ?", (reach, code))
 
     def request_couple(self, participant: str, partner: str) -> None:
         """Record that ``participant`` wants to be linked with ``partner`` (replacing an earlier request)."""
@@ -230,6 +250,54 @@ class ResponseStore:
                              WHERE a.code = ?""", (normalise_code(participant),))
         return rows[0][0] if rows else None
 
+    def pairing_advised(self, participant: str, partner: str) -> bool:
+        """Whether couple work is advised for these two codes: a yes or no for the pair, nothing else.
+
+        No when a partner-safety rule fired for either (a pairing hold, or their saved answers
+        meet such a rule now). Never says which of the two, nor why.
+        """
+        from toolkit.core.couples import PARTNER_SAFETY_RULES, partner_safety_fired
+
+        codes = [normalise_code(c) for c in (participant, partner) if isinstance(c, str)]
+        marks = ", ".join("?" for _ in codes)
+        if self._read(f"SELECT 1 FROM pairing_holds WHERE code IN ({marks})", codes):
+            return False
+        screens = ", ".join("?" for _ in PARTNER_SAFETY_RULES)
+        for code in codes:
+            rows = self._read(f"""SELECT instrument, timepoint, item, value FROM answers
+                                  WHERE participant = ? AND instrument IN ({screens})""",
+                              (code, *PARTNER_SAFETY_RULES))
+            if rows and partner_safety_fired(_pandas().DataFrame.from_records(
+                    rows, columns=["instrument", "timepoint", "item", "value"]).astype({"value": float})):
+                return False
+        return True
+
+    def paired_with(self, participant: str) -> str | None:
+        """The partner for couple features: linked both ways, both agreed to the comparison, pairing advised.
+
+        Otherwise None, exactly as for someone who never linked: what every couple feature asks.
+        """
+        partner = self.couple_of(participant)
+        if partner is None:
+            return None
+        rows = self._read("SELECT COUNT(*) FROM participants WHERE code IN (?, ?) AND couple_consent = 1",
+                          (normalise_code(participant), partner))
+        return partner if rows[0][0] == 2 and self.pairing_advised(participant, partner) else None
+
+    def _hold_pairing(self, conn: sqlite3.Connection, inst: Instrument, code: str, timepoint: str) -> None:
+        """After an answer to a partner-safety form: a pairing hold if one of its rules now fires."""
+        from toolkit.core.couples import PARTNER_SAFETY_RULES, partner_safety_fired
+
+        if inst.id not in PARTNER_SAFETY_RULES:
+            return
+        rows = conn.execute("""SELECT instrument, timepoint, item, value FROM answers
+                               WHERE participant = ? AND instrument = ? AND timepoint = ?""",
+                            (code, inst.id, timepoint)).fetchall()
+        frame = _pandas().DataFrame.from_records(rows, columns=["instrument", "timepoint", "item", "value"])
+        if partner_safety_fired(frame.astype({"value": float})):
+            conn.execute("INSERT INTO pairing_holds (code, held_at) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
+                         (code, _now()))
+
     def participant(self, code: str) -> dict[str, Any] | None:
         """The participant's consent record as a dict, or None if the code is not stored."""
         if not isinstance(code, str):
@@ -241,6 +309,7 @@ class ResponseStore:
         record = dict(zip(PARTICIPANT_FIELDS, rows[0], strict=False))
         record["storage_consent"] = bool(record["storage_consent"])
         record["checkin_consent"] = bool(record["checkin_consent"])
+        record["couple_consent"] = bool(record["couple_consent"])
         return record
 
     def participants(self) -> pd.DataFrame:
@@ -248,7 +317,7 @@ class ResponseStore:
         pd = _pandas()
         rows = self._read(f"SELECT {', '.join(PARTICIPANT_FIELDS)} FROM participants ORDER BY code")
         df = pd.DataFrame.from_records(rows, columns=PARTICIPANT_FIELDS)
-        return df.astype({"storage_consent": bool, "checkin_consent": bool})
+        return df.astype({"storage_consent": bool, "checkin_consent": bool, "couple_consent": bool})
 
     # -- who may come back -------------------------------------------------------------
 
@@ -264,7 +333,7 @@ class ResponseStore:
         return keys.keyed_hash("attune-device", device, self._secret)
 
     def enrol(self, participant: str, *, device: str, phrase: str, checkin_consent: bool = False,
-              couple: str | None = None, room: int | None = None) -> None:
+              couple: str | None = None, room: int | None = None, couple_consent: bool = False) -> None:
         """A new participant who consented to storage, on ``device``, who can come back with ``phrase``.
 
         ``phrase`` is a kept phrase (``toolkit.core.resume.new_phrase``). The device now belongs
@@ -286,6 +355,8 @@ class ResponseStore:
                                                       checkin_consent_at, created_at, phrase_hash)
                             VALUES (?, 1, ?, ?, ?, ?, ?)""", (code, now, int(checkin), now, now, hashed))
             self._link(conn, device_hash, code, now)
+            if couple_consent:
+                self._set_couple_consent(conn, code, True, now)
             if partner is not None:
                 self._upsert_couple(conn, code, partner, now)
 
@@ -384,6 +455,7 @@ class ResponseStore:
                        instrument_version = excluded.instrument_version, value = excluded.value,
                        text = excluded.text, missing = excluded.missing, answered_at = excluded.answered_at""",
                 (code, inst.id, inst.version, item, timepoint, number, text, missing, _now()))
+            self._hold_pairing(conn, inst, code, timepoint)
 
     def answers(self, participant: str | None = None, instrument: Instrument | str | None = None,
                 timepoint: str | None = None) -> pd.DataFrame:
@@ -465,6 +537,7 @@ class ResponseStore:
                                 instrument_version = excluded.instrument_version,
                                 submitted_at = excluded.submitted_at""",
                          (code, inst.id, inst.version, timepoint, now))
+            self._hold_pairing(conn, inst, code, timepoint)
             if level is None or not self._consented(conn, code)[1]:
                 return False
             conn.execute("""INSERT INTO checkins (participant, instrument, timepoint, level, rules, flagged_at)

@@ -33,7 +33,7 @@ import ipywidgets as w
 from toolkit.content.text import DEFAULT_LANGUAGE, ui
 from toolkit.core import group as core
 from toolkit.core.charts import CONFIG
-from toolkit.core.couples import COUPLE_INSTRUMENTS
+from toolkit.core.couples import COUPLE_INSTRUMENTS, SCREEN
 from toolkit.core.group_figures import change_figures, instrument_figures
 from toolkit.core.privacy import DEFAULT_K, check_k
 from toolkit.errors import AttuneError
@@ -66,17 +66,21 @@ def read_frames(store: ResponseStore, couple_instruments: Iterable[str] = COUPLE
     pairs = list(dict.fromkeys([*zip(answers["instrument"], answers["timepoint"], strict=True),
                                 *zip(submissions["instrument"], submissions["timepoint"], strict=True)]))
     pairs = [p for p in pairs if _known_instrument(p[0])]
+    checkins = store.checkins()
+    # The code pair a "pairing not advised" row names: the mutual link, whatever the comparison consent.
+    checkins["partner"] = [store.couple_of(c) for c in checkins["code"]]
     frames = {
         "participants": participants,
         "progress": {p: store.progress(*p) for p in pairs},
-        "wide": {p: store.wide(*p) for p in pairs},
-        "checkins": store.checkins(),
+        # The relationship-safety screen is never a figure: only how many have answered it.
+        "wide": {p: store.wide(*p) for p in pairs if p[0] != SCREEN},
+        "checkins": checkins,
     }
-    partner_of = {code: store.couple_of(code) for code in participants["code"]}
+    # Couple features see a couple only when linked, both agreed to the comparison and pairing is advised.
+    partner_of = {code: store.paired_with(code) for code in participants["code"]}
     frames["partner_of"] = partner_of
     linked = {c for c, p in partner_of.items() if p}
     frames["answers_of"] = {c: answers[answers["participant"] == c] for c in linked}
-    checkins = frames["checkins"]
     # What changed since the last read: a new answer, submission, consent, couple link or flag.
     frames["signature"] = (
         len(answers), str(answers["answered_at"].max()) if len(answers) else "",
