@@ -241,10 +241,11 @@ class JoinForm(w.VBox):
     def _joined_as(self, code: str, saving: bool, lines: list[str], *, erasable: bool = False) -> bool:
         self.code, self.saving = code, saving
         self.checkin_consent = bool(self.checkin_box.value) and saving
-        self.status.value = _paragraphs(*lines)
         self.erase_button.layout.display = "flex" if saving or erasable else "none"
         for callback in list(self._callbacks):
             callback(self)
+        # Said last: "your answers are filled in again" is true only once the forms have restored them.
+        self.status.value = _paragraphs(*lines)
         return saving
 
     def erase(self) -> int:
