@@ -48,25 +48,47 @@ def test_own_checklists_validate_and_keep_their_spanish_care_wording(inst_id):
 
 @pytest.mark.parametrize("inst_id", VALIDATED)
 def test_validated_instruments_record_their_spanish_translation_status(inst_id):
-    """Spanish only from a published official translation, with its source; else English-only, said so."""
+    """The validated wording gets Spanish only from a published official translation, with its source;
+    until then it stays English, and the search is recorded. Texts Attune wrote are in Spanish."""
     data = yaml.safe_load((BUNDLED / f"{inst_id}.yaml").read_text(encoding="utf-8"))
     entries = [v for v in data.get("verification", []) if v["fact"] == "Spanish translation"]
     assert len(entries) == 1, f"{inst_id}: record what was found about a Spanish translation"
     entry = entries[0]
-    has_spanish = "es" in data["title"]
-    if has_spanish:
+    official = [item["text"] for item in data["items"]]
+    official += [o["label"] for scale in data["response_scales"] for o in scale["options"] if "label" in o]
+    if any("es" in text for text in official):
         assert entry["status"] == "verified" and re.search(r"https?://|doi|\(\d{4}\)", entry["note"]), \
             f"{inst_id}: Spanish texts need the official source, verified"
     else:
         assert entry["status"] == "unverified"
-        assert "English-only" in entry["note"]
-        # Not even part of the texts: an instrument is either wholly official Spanish or English.
-        from toolkit.apps.check import untranslated
-        from toolkit.content.datafile import read_yaml
-        from toolkit.instruments import load_instrument
+        assert "English-only" in entry["note"] and "2026-11-29" in entry["note"]
+        assert "es" not in data["title"]
 
-        inst = load_instrument(inst_id)
-        assert len(untranslated(read_yaml(BUNDLED / f"{inst_id}.yaml"), "es")) > len(inst.items)
+
+@pytest.mark.parametrize("inst_id", VALIDATED)
+def test_texts_attune_wrote_for_a_validated_questionnaire_are_in_spanish(inst_id):
+    """Band labels and feedback, scale labels and descriptions, adapted notes: the toolkit's own words."""
+    data = yaml.safe_load((BUNDLED / f"{inst_id}.yaml").read_text(encoding="utf-8"))
+    own = [data["adapted_wording_note"]] if "adapted_wording_note" in data else []
+    for scale in data.get("scales", []):
+        own += [scale["label"]] + ([scale["description"]] if "description" in scale else [])
+        for band in scale.get("bands", []):
+            own += [band["label"], band["feedback"]]
+    assert own
+    for text in own:
+        assert text.get("es") and text["es"] != text["en"], f"{inst_id}: {text['en'][:60]!r} has no Spanish"
+    note = data.get("adapted_wording_note", {}).get("en", "")
+    if note.startswith("Toolkit wording"):  # the instruction is Attune's own, so it is in Spanish too
+        assert data["instructions"].get("es"), inst_id
+
+
+def test_spanish_feedback_uses_decimal_commas_and_no_decimal_points():
+    for inst_id in VALIDATED:
+        text = (BUNDLED / f"{inst_id}.yaml").read_text(encoding="utf-8")
+        spanish = " ".join(re.findall(r"^\s*es: (?:>-\n)?((?:.*\n)*?)(?=^\s*(?:en|es|[a-z_]+):|^\s*-|\Z)", text,
+                                      flags=re.MULTILINE))
+        assert not re.search(r"\d\.\d", spanish), inst_id
+    assert "13,5" in (BUNDLED / "csi4.yaml").read_text(encoding="utf-8")
 
 
 # -- widgets -------------------------------------------------------------------------------------
