@@ -63,3 +63,38 @@ def test_the_default_route_is_read_from_the_routing_table(tmp_path):
                      "wlan0\t00000000\t0101A8C0\t0003\n")
     assert netinfo.default_route_interface(table) == "wlan0"
     assert netinfo.default_route_interface(tmp_path / "missing") is None
+
+
+def _serve_printing(monkeypatch, capsys, tmp_path, choice, *args):
+    """What `attune serve` prints before it starts Voilà, with the interfaces faked and nothing started."""
+    from toolkit.apps import cli, server
+
+    monkeypatch.setattr(netinfo, "lan_address", lambda: choice)
+    seen = {}
+
+    def fake_serve(plan, *, on_ready=None, **_):
+        seen["host"] = plan.host
+        on_ready(plan, plan.store.parent)
+        return 0
+
+    monkeypatch.setattr(server, "serve", fake_serve)
+    assert cli.main(["serve", "--no-browser", "--store", str(tmp_path / "store.sqlite"), *args]) == 0
+    out = capsys.readouterr()
+    return seen["host"], out.out, out.err
+
+
+def test_serve_on_loopback_only_says_so_loudly_and_explains_host(monkeypatch, capsys, tmp_path):
+    from toolkit.core.address import AddressChoice
+
+    host, out, err = _serve_printing(monkeypatch, capsys, tmp_path, AddressChoice("127.0.0.1", (), True))
+    assert host == "127.0.0.1" and "http://127.0.0.1:" in out
+    assert "no phone can open this link" in err and "--host" in err
+
+
+def test_serve_prints_the_lan_link_and_lists_the_other_addresses(monkeypatch, capsys, tmp_path):
+    from toolkit.core.address import AddressChoice
+
+    choice = AddressChoice("192.168.1.23", (("eth0", "10.0.0.5"),), False)
+    host, out, err = _serve_printing(monkeypatch, capsys, tmp_path, choice)
+    assert host == "192.168.1.23" and "http://192.168.1.23:" in out and err == ""
+    assert "10.0.0.5 (eth0)" in out

@@ -100,7 +100,8 @@ def _session_notebooks(folder: Path) -> list[Path]:
 
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
-    from toolkit.apps.server import ServerPlan, lan_address, qr_text, serve
+    from toolkit.apps.netinfo import lan_address
+    from toolkit.apps.server import ServerPlan, qr_text, serve
     from toolkit.settings import resolve_language, resolve_locale, resolve_room, resolve_store_path
 
     ws = _workshop(args)
@@ -109,7 +110,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         notebooks = ws.notebooks if ws else _session_notebooks(DEFAULT_NOTEBOOKS)
     store = resolve_store_path(args.store, ws)
-    plan = ServerPlan(notebooks=notebooks, store=store, host=args.host or lan_address(), port=args.port,
+    choice = None if args.host else lan_address()  # from the interfaces, never the host name
+    plan = ServerPlan(notebooks=notebooks, store=store, host=args.host or choice.address, port=args.port,
                       locale=resolve_locale(args.locale, ws), language=resolve_language(args.lang, ws),
                       pool_size=args.pool_size, room=resolve_room(args.room, ws))
     if ws:
@@ -121,6 +123,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def ready(plan, root):
         nonlocal dashboard
         print(f"Participants join at:\n  {plan.url}\n")
+        if choice is not None and choice.loopback_only:
+            print("WARNING: this computer is on no network but itself, so no phone can open this link.\n"
+                  "  Join the room's Wi-Fi (or start your phone's hotspot and join it), then start again;\n"
+                  "  or give the address phones should use with --host ADDRESS.\n", file=sys.stderr)
+        elif choice is not None and choice.others:
+            shown = ", ".join(f"{address} ({name})" for name, address in choice.others)
+            print(f"This computer also has {shown}: if phones cannot open the link, start again with "
+                  "--host and one of those.\n")
         print(qr_text(plan.url))
         print(f"Projector page with this QR code: {root / 'join.html'}")
         print(f"Answers are stored in {plan.store}")

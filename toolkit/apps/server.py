@@ -93,23 +93,6 @@ def prepare_notebooks(sources: list[Path], target: Path) -> list[Path]:
     return written
 
 
-def lan_address() -> str:
-    """This machine's address on the local network (for phones in the room), else loopback.
-
-    Read from the host's own name resolution: no packet is sent anywhere.
-    """
-    candidates = []
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            candidates.append(info[4][0])
-    except OSError:
-        pass
-    for address in candidates:
-        if not address.startswith("127."):
-            return address
-    return "127.0.0.1"
-
-
 def check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
