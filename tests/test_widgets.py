@@ -11,6 +11,8 @@ from toolkit.instruments import load_instrument_file
 from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import JoinForm, QuestionnaireForm
 
+A_DEVICE = "a" * 43  # a device key as the server makes them
+
 FIXTURES = Path(__file__).parent / "fixtures"
 CODE = "amber-fox-42"
 DEVICE = "this-browser-device-key-0123456789abcdef"  # as the server's cookie hands it to the kernel
@@ -79,15 +81,41 @@ def test_consent_text_names_what_who_how_long_and_erasure(store):
         assert phrase in text
 
 
-def test_couple_link_needs_both_partners(store):
+def test_couple_link_needs_both_partners_and_both_comparison_consents(store):
     first = JoinForm(store)
+    first.couple_consent_box.value = True
     first.join("amber-fox-42", storage_consent=True, couple="quiet-owl-17")
     assert store.couple_of("amber-fox-42") is None
     assert "when your partner adds your code" in first.status.value
     second = JoinForm(store)
     second.join("quiet-owl-17", storage_consent=True, couple="amber-fox-42")
-    assert store.couple_of("amber-fox-42") == "quiet-owl-17"
-    assert "linked as a couple" in second.status.value
+    assert store.couple_of("amber-fox-42") == "quiet-owl-17"  # linked both ways ...
+    assert "when your partner adds your code" in second.status.value  # ... but no comparison consent yet
+    second.couple_consent_box.value = True
+    second.join()
+    assert store.paired_with("amber-fox-42") == "quiet-owl-17" and "linked as a couple" in second.status.value
+    second.couple_consent_box.value = False  # revocable
+    second.join()
+    assert store.paired_with("amber-fox-42") is None and not store.participant("quiet-owl-17")["couple_consent"]
+
+
+def test_consent_text_names_every_facilitator_view(store):
+    text = JoinForm(store).consent_text.value
+    for view in ("group figures", "same answer to every question", "private flag next to your code",
+                 "how you chose to be", "pairing not", "couple comparison", "random numbers instead of codes"):
+        assert view in text.replace("\n", " ").replace("    ", " "), view
+
+
+def test_the_participant_chooses_how_to_be_reached_and_it_comes_back_on_their_device(store):
+    form = JoinForm(store, device=A_DEVICE)
+    form.checkin_box.value = True
+    form.reach.value = "screen"
+    form.join("amber-fox-42", storage_consent=True)
+    assert store.participant("amber-fox-42")["checkin_reach"] == "screen"
+    form.reach.value = "break"  # changed after joining: saved at once
+    assert store.participant("amber-fox-42")["checkin_reach"] == "break" and "Saved" in form.reach_status.value
+    again = JoinForm(store, device=A_DEVICE)
+    assert again.reach.value == "break" and again.checkin_box.value
 
 
 # -- answering and autosave -----------------------------------------------------------------
@@ -369,6 +397,17 @@ def test_safety_rule_does_not_fire_just_below_its_threshold(store):
     assert store.checkins().empty  # only check_in raises a flag
 
 
+def test_after_a_checkin_the_participant_can_choose_how_to_be_reached_from_the_results(store):
+    join = JoinForm(store, device=A_DEVICE)
+    join.join("amber-fox-42", storage_consent=True, checkin_consent=True)
+    form = QuestionnaireForm("relationship_safety", store, join, "pre")
+    form.answer("afraid", 1)
+    assert form.submit().level == "check_in" and form.checkin_recorded
+    reach = next(c for c in form.results.children[1].children if "attune-reach" in c._dom_classes)
+    reach.children[1].value = "screen"
+    assert store.participant("amber-fox-42")["checkin_reach"] == "screen" and join.reach.value == "screen"
+
+
 def test_item_safety_rule_on_a_slider(store, all_types):
     form = QuestionnaireForm(all_types, store, joined(store, checkin=True), "pre")
     form.answer("level", 9)
@@ -391,7 +430,7 @@ def test_the_report_is_frozen_and_the_results_need_no_form(store):
     panel = parts[1]
     button = next(c for c in panel.children if getattr(c, "description", "") == "I would like a private check-in")
     button.click()
-    assert asked == [1] and CODE in panel.children[-1].value
+    assert asked == [1] and any(CODE in str(getattr(c, "value", "")) for c in panel.children)
     unsaved = render_results(report, inst, language="en", code=None, on_checkin=None)[1]
     assert not any(getattr(c, "description", "") for c in unsaved.children)  # nothing to ask for without saving
 

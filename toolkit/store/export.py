@@ -3,7 +3,9 @@
 Only participants who consented to storage are in a store at all. Codes are replaced by
 random export ids (the same id in every file of one export) unless asked to keep them,
 and free-text answers stay out unless asked for: they are the most likely place for a
-name or a detail that identifies someone.
+name or a detail that identifies someone. The relationship-safety screen never leaves the store
+at all: an export must not say whose pairing hold it was, with or without codes (curriculum,
+"Couples and safety").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.content.text import pick
+from toolkit.core.couples import SCREEN
 from toolkit.errors import StoreError, UnknownInstrumentError
 from toolkit.instruments import Instrument, load_instrument
 
@@ -63,6 +66,7 @@ def _is_free_text(row, instruments: dict[str, Instrument | None]) -> bool:
 def export_frames(store, *, keep_codes: bool = False, include_text: bool = False) -> dict[str, pd.DataFrame]:
     """The three tables of an export, built from an open store (no files written)."""
     answers = store.answers()
+    answers = answers[answers["instrument"] != SCREEN]
     instruments = {ident: _instrument(ident) for ident in answers["instrument"].unique()}
     if not include_text and len(answers):
         free = answers.apply(_is_free_text, axis=1, instruments=instruments)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -22,6 +23,18 @@ from toolkit.core.pseudonyms import is_valid_code, new_code, normalise_code
 from toolkit.core.resume import AttemptBudget, new_device_key, new_phrase, read_phrase, show_phrase
 from toolkit.errors import AttuneError
 from toolkit.widgets.style import style_widget
+
+
+#: The join form of each code that joined with consent on this kernel: lets a results panel
+#: save the participant's choice of how to be reached (``page_join``).
+_PAGES: weakref.WeakValueDictionary[str, JoinForm] = weakref.WeakValueDictionary()
+REACH = ("break", "screen")
+
+
+def page_join(code: str | None) -> JoinForm | None:
+    """The join form on this kernel through which ``code`` joined with consent, if any."""
+    page = _PAGES.get(code) if code else None
+    return page if page is not None and page.saving and page.code == code else None
 
 
 def _paragraphs(*lines: str, role: str = "status") -> str:
@@ -60,8 +73,12 @@ class JoinForm(w.VBox):
         self.consent_text = w.HTML(t("consent_text", k=k))
         self.storage_box = w.Checkbox(value=False, description=t("storage_consent_label"), indent=False)
         self.checkin_box = w.Checkbox(value=False, description=t("checkin_consent_label"), indent=False)
+        self.reach = w.RadioButtons(options=[(t(f"reach_{r}"), r) for r in REACH], value=None,
+                                    layout=w.Layout(width="auto"))
+        self.reach_status = w.HTML()
         self.couple_input = w.Text(description=t("couple_label"), placeholder=t("have_code_placeholder"),
                                    style={"description_width": "initial"})
+        self.couple_consent_box = w.Checkbox(value=False, description=t("couple_consent_label"), indent=False)
         self.continue_button = w.Button(description=t("continue_button"), button_style="primary")
         self.status = w.HTML()
         self.phrase_box = w.HTML()
@@ -75,13 +92,15 @@ class JoinForm(w.VBox):
         self.replace_confirm.on_click(lambda _: self.join(replace=True))
         self.erase_button.on_click(lambda _: setattr(self.erase_confirm.layout, "display", "flex"))
         self.erase_confirm.on_click(lambda _: self.erase())
+        self.reach.observe(lambda change: self.choose_reach(change["new"]) if self.saving else None, names="value")
 
         super().__init__([
             style_widget(),
             w.HTML(f"<h2>{html.escape(t('join_heading'))}</h2><p>{html.escape(t('join_intro'))}</p>"),
             self.new_code_button, self.code_input, self.phrase_input,
             w.HTML(f"<h3>{html.escape(t('consent_heading'))}</h3>"), self.consent_text,
-            self.storage_box, self.checkin_box, self.couple_input,
+            self.storage_box, self.checkin_box, w.HTML(f"<p>{html.escape(t('reach_label'))}</p>"), self.reach,
+            self.reach_status, self.couple_input, self.couple_consent_box,
             self.continue_button, self.status, self.phrase_box, self.replace_confirm,
             self.erase_button, self.erase_confirm,
         ])
@@ -123,7 +142,7 @@ class JoinForm(w.VBox):
                 return False
             self._offered = None
             self.code_input.value = code
-            self.storage_box.value, self.checkin_box.value = True, record["checkin_consent"]
+            self._restore(record)
             self._joined_as(code, True, [self._t("welcome_back", code=code)])
             return True
 
@@ -173,18 +192,31 @@ class JoinForm(w.VBox):
         self.status.value = _paragraphs(self._t(key, **values), role="alert")
         return False
 
+    def _restore(self, record: dict) -> None:
+        """Put a stored participant's choices back on the form."""
+        self.storage_box.value, self.checkin_box.value = True, bool(record["checkin_consent"])
+        self.couple_consent_box.value = bool(record.get("couple_consent"))
+        self.reach.value = record.get("checkin_reach") if record.get("checkin_reach") in REACH else None
+
+    def _couple_line(self, code: str, partner: str) -> str:
+        """Linked only when the couple features may use the link; otherwise the same words as for a pending one."""
+        return self._t("couple_linked" if self.store.paired_with(code) == partner else "couple_pending")
+
     def _choose_again(self, code: str, partner: str | None) -> bool:
-        """This device's own participant changes their choices (consents, couple link)."""
+        """This device's own participant changes their choices (consents, couple link, how to be reached)."""
         try:
             saving = self.store.register(code, storage_consent=self.storage_box.value,
-                                         checkin_consent=self.checkin_box.value, couple=partner)
+                                         checkin_consent=self.checkin_box.value, couple=partner,
+                                         couple_consent=self.couple_consent_box.value)
+            if saving:
+                self.store.set_checkin_reach(code, self.reach.value)
         except AttuneError as exc:
             return self._refuse_text(str(exc))
         lines = [self._t("joined_saved" if saving else "joined_not_saved", code=code)]
         if not saving:
             lines.append(self._t("earlier_answers_kept"))
         elif partner:
-            lines.append(self._t("couple_linked" if self.store.couple_of(code) == partner else "couple_pending"))
+            lines.append(self._couple_line(code, partner))
         return self._joined_as(code, saving, lines, erasable=True)
 
     def _start(self, code: str, partner: str | None, owner: str | None, replace: bool) -> bool:
@@ -200,7 +232,9 @@ class JoinForm(w.VBox):
         phrase = new_phrase()
         try:
             self.store.enrol(code, device=self.device, phrase=phrase, checkin_consent=self.checkin_box.value,
-                             couple=partner, room=self.room)
+                             couple=partner, room=self.room, couple_consent=self.couple_consent_box.value)
+            if self.reach.value is not None:
+                self.store.set_checkin_reach(code, self.reach.value)
         except RoomFullError:
             return self._refuse("room_full")
         except CodeTakenError:
@@ -215,7 +249,7 @@ class JoinForm(w.VBox):
             f"<p>{html.escape(t('phrase_write_down'))}</p></div>")
         lines = [t("joined_saved", code=code)]
         if partner:
-            lines.append(t("couple_linked" if self.store.couple_of(code) == partner else "couple_pending"))
+            lines.append(self._couple_line(code, partner))
         return self._joined_as(code, True, lines, erasable=True)
 
     def _come_back(self, code: str) -> bool:
@@ -231,7 +265,8 @@ class JoinForm(w.VBox):
             return self._refuse("resume_no_match")
         record = self.store.participant(code)
         self._offered = None
-        self.storage_box.value, self.checkin_box.value = True, bool(record and record["checkin_consent"])
+        if record:
+            self._restore(record)
         return self._joined_as(code, True, [self._t("welcome_back", code=code)], erasable=True)
 
     def _refuse_text(self, message: str) -> bool:
@@ -241,6 +276,8 @@ class JoinForm(w.VBox):
     def _joined_as(self, code: str, saving: bool, lines: list[str], *, erasable: bool = False) -> bool:
         self.code, self.saving = code, saving
         self.checkin_consent = bool(self.checkin_box.value) and saving
+        if saving:
+            _PAGES[code] = self
         self.erase_button.layout.display = "flex" if saving or erasable else "none"
         for callback in list(self._callbacks):
             callback(self)
@@ -268,6 +305,18 @@ class JoinForm(w.VBox):
             for callback in list(self._callbacks):
                 callback(self)
             return removed
+
+    def choose_reach(self, reach: str | None) -> bool:
+        """Save how this participant wants to be reached for a check-in (their own device only)."""
+        with self._lock:
+            if reach not in (*REACH, None) or self.store is None or not self.saving \
+                    or not self.store.owns(self.code, self.device):
+                return False
+            self.store.set_checkin_reach(self.code, reach)
+            if self.reach.value != reach:
+                self.reach.value = reach  # the observer saves again: harmless, same value
+            self.reach_status.value = _paragraphs(self._t("reach_saved")) if reach else ""
+            return True
 
     def on_join(self, callback: Callable[[JoinForm], None]) -> None:
         """Call ``callback(join_form)`` whenever the participant joins, changes choices or erases."""

@@ -17,6 +17,7 @@ from toolkit.core.feedback import PersonalReport, SafetyNotice
 from toolkit.instruments import Instrument
 from toolkit.render.contacts import contact_cards
 from toolkit.render.feedback import feedback_html
+from toolkit.widgets.join import REACH, page_join
 
 
 def render_results(report: PersonalReport, instrument: Instrument, *, language: str, code: str | None,
@@ -69,21 +70,50 @@ def _safety_panel(notice: SafetyNotice, lang: str, code: str | None, checkin_rec
     rows.append(contact_cards(notice.crisis, lang, heading_level=5))
     rows.append(f"<p>{esc(message['offer'])}</p>")
     parts: list[w.Widget] = [w.HTML("".join(rows))]
+    reach = _reach_choice(lang, code)
     if checkin_recorded:
         parts.append(w.HTML(f"<p role='status'>{esc(ui('checkin_consented', lang, code=code))}</p>"))
+        if reach is not None:
+            parts.append(reach)
     elif on_checkin is not None:
         status = w.HTML()
         button = w.Button(description=ui("checkin_request_button", lang))
+        if reach is not None:
+            reach.layout.display = "none"
 
         def ask(_):
             if on_checkin():
                 status.value = f"<p role='status'>{esc(ui('checkin_requested', lang, code=code))}</p>"
                 button.layout.display = "none"
+                if reach is not None:
+                    reach.layout.display = "flex"
 
         button.on_click(ask)
-        parts += [button, status]
+        parts += [button, status] + ([reach] if reach is not None else [])
     box = w.VBox(parts)
     box.add_class("attune-private")
+    return box
+
+
+def _reach_choice(lang: str, code: str | None) -> w.Widget | None:
+    """How the facilitator may reach this participant for the check-in, saved through their own join form.
+
+    None when the page has no join form that saved under ``code`` (nothing could be kept).
+    """
+    join = page_join(code)
+    if join is None:
+        return None
+    choice = w.RadioButtons(options=[(ui(f"reach_{r}", lang), r) for r in REACH], value=join.reach.value,
+                            layout=w.Layout(width="auto"))
+    status = w.HTML()
+
+    def chosen(change) -> None:
+        if join.choose_reach(change["new"]):
+            status.value = f"<p role='status'>{html.escape(ui('reach_saved', lang))}</p>"
+
+    choice.observe(chosen, names="value")
+    box = w.VBox([w.HTML(f"<p>{html.escape(ui('reach_label', lang))}</p>"), choice, status])
+    box.add_class("attune-reach")
     return box
 
 

@@ -5,6 +5,11 @@ The timer runs in the browser: an ``ipywidgets.Play`` counts seconds and is link
 no thread, even when the kernel is slow or busy. Python only resets it (switching roles,
 changing the turn length) and says when a turn is over. Nothing is stored. Texts are data in
 ``content/exercises/speaker_listener.yaml``.
+
+Practising with one's partner is suggested only to a linked couple for whom pairing is advised
+(``ResponseStore.paired_with``); everyone else, whatever the reason, reads the same neutral
+"practise this one on your own today", so a partner cannot tell a couple whose relationship-safety
+screen fired from one that never linked.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import html
 import ipywidgets as w
 from pydantic import Field
 
-from toolkit.content.text import pick
+from toolkit.content.text import pick, ui
 from toolkit.instruments.model import Strict, Text
 from toolkit.widgets import JoinForm
 from toolkit.widgets.exercise import exercise_box, exercise_style, load_content
@@ -56,13 +61,16 @@ class SpeakerListenerCard(w.VBox):
     """``SpeakerListenerCard(store, participant, timepoint, language=..., turn_minutes=2)``.
 
     ``store``, ``participant`` and ``timepoint`` are accepted like every exercise's, but the
-    card stores nothing: it is a practice aid.
+    card stores nothing: it is a practice aid. ``store`` and ``participant`` (a code, or the
+    page's join form, followed as the participant joins) decide whether pair practice is suggested.
     """
 
     def __init__(self, store=None, participant: str | JoinForm | None = None, timepoint: str = "pre", *,
                  language: str = "en", turn_minutes: int = DEFAULT_TURN_MINUTES):
         content = speaker_listener_content()
         self.language = language
+        self.store, self.participant = store, participant
+        self.who = w.HTML()
         t = lambda text: pick(text, language)  # noqa: E731
         self.people = (t(content.person_a), t(content.person_b))
         self.turn = 1
@@ -101,14 +109,33 @@ class SpeakerListenerCard(w.VBox):
         super().__init__([
             exercise_style(),
             w.HTML(f"<h2>{html.escape(t(content.title))}</h2><p>{html.escape(t(content.intro))}</p>"
-                   f"<p>{html.escape(t(content.topic_note))}</p>"
-                   f"<p class='attune-note'>{html.escape(t(content.who_note))}</p>"),
-            self.roles, card, timer_box, self.switch_button,
+                   f"<p>{html.escape(t(content.topic_note))}</p>"),
+            self.who, self.roles, card, timer_box, self.switch_button,
             w.HTML(f"<p class='attune-note'>{html.escape(t(content.source_note))}</p>"),
         ])
         exercise_box(self)
+        if isinstance(participant, JoinForm):
+            participant.on_join(lambda _: self._show_who())
+        self._show_who()
         self._show_turn()
         self._label_elapsed()
+
+    @property
+    def paired(self) -> bool:
+        """Whether pair practice with the partner is suggested: a linked couple, pairing advised."""
+        code = self.participant.code if isinstance(self.participant, JoinForm) else self.participant
+        if isinstance(self.participant, JoinForm) and not self.participant.saving:
+            code = None
+        return bool(self.store is not None and code and self.store.paired_with(code))
+
+    def _show_who(self) -> None:
+        content = speaker_listener_content()
+        if self.paired:
+            text = (f"<p>{html.escape(ui('speaker_listener_pair', self.language))}</p>"
+                    f"<p class='attune-note'>{html.escape(pick(content.who_note, self.language))}</p>")
+        else:
+            text = f"<p class='attune-note'>{html.escape(ui('speaker_listener_solo', self.language))}</p>"
+        self.who.value = text
 
     @property
     def turn_seconds(self) -> int:
