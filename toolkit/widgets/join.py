@@ -24,7 +24,6 @@ from toolkit.core.resume import AttemptBudget, new_device_key, new_phrase, read_
 from toolkit.errors import AttuneError
 from toolkit.widgets.style import style_widget
 
-
 #: The join form of each code that joined with consent on this kernel: lets a results panel
 #: save the participant's choice of how to be reached (``page_join``).
 _PAGES: weakref.WeakValueDictionary[str, JoinForm] = weakref.WeakValueDictionary()
