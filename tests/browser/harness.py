@@ -585,7 +585,8 @@ class ProtocolParticipant:
         self.items = sorted(((int(re.match(r"(\d+)\.", s["description"]).group(1)), mid)
                              for mid, s in self.models.items()
                              if s.get("_model_name") == "RadioButtonsModel" and re.match(r"\d+\.", s.get("description") or "")))
-        self.progress_id = self._html_with(" answered")
+        # The form's own count ("0 of 9 answered"), not any text that happens to say "answered".
+        self.progress_id = self._find("HTMLModel", value=r"role='status'>\d+ of \d+ answered<")
 
     async def join(self, timeout: float = 60.0) -> None:
         code_box = self._find("TextModel", description="^I already have a code")
