@@ -24,7 +24,7 @@ from toolkit.content.datafile import read_yaml
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
 DEFAULT_SESSIONS = {
-    "00_welcome": ["session_check"], "01_recognizing": ["eu_signs", "who5", "session_check"],
+    "00_welcome": ["relationship_safety", "session_check"], "01_recognizing": ["eu_signs", "who5", "session_check"],
     "02_attachment": ["ecr_rs", "session_check"], "03_communication": ["i_statement", "csi4", "session_check"],
     "04_trauma_resilience": ["brs", "emotion_checkin", "session_check"],
     "05_seeking_help": ["help_indicators", "phq4", "therapist_checklist", "session_check"],
@@ -135,7 +135,7 @@ def test_an_untagged_facilitator_note_is_an_error_naming_the_cell(tmp_path, caps
 
 
 def test_a_note_in_another_language_is_recognised_by_the_notebooks_own_headings(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, pairs=False)
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, pairs=False)
     notebook = tmp_path / "notebooks" / "00_welcome.ipynb"
 
     def to_spanish(cells):
@@ -149,7 +149,7 @@ def test_a_note_in_another_language_is_recognised_by_the_notebooks_own_headings(
 
 
 def test_untagged_speaker_notes_are_a_warning(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, pairs=False)
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, pairs=False)
 
     def add_notes(cells):
         cells.insert(3, {"cell_type": "markdown", "id": "speaker", "source": "Remember to breathe.",
@@ -193,30 +193,30 @@ def test_commercial_workshop_with_a_non_commercial_instrument_is_an_error(tmp_pa
 
 
 def test_unconfirmed_support_contacts_are_a_warning_at_the_confirmation(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, checked="false")
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, checked="false")
     finding = only(check_workshop(path, run=False), "support contacts for en-GB are not confirmed")
     assert finding.level == "warning" and finding.where == f"{path}:{line_of(path, 'crisis_resources_checked')}"
 
 
 def test_confirmed_support_contacts_for_a_known_locale_give_no_warning(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]})
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]})
     assert check_workshop(path, run=False).findings == []
 
 
 def test_unknown_locale_is_a_warning_naming_the_known_ones(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, locale="fr-FR")
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, locale="fr-FR")
     finding = only(check_workshop(path, run=False), "There are no contacts for locale 'fr-FR'")
     assert finding.level == "warning" and finding.where == f"{path}:{line_of(path, 'locale: fr-FR')}"
     assert "en-GB" in finding.message
 
 
 def test_k_below_five_is_a_warning(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, k=3)
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, k=3)
     assert only(check_workshop(path, run=False), "k is 3, below the default 5").level == "warning"
 
 
 def test_a_store_inside_the_workshop_folder_is_a_warning(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]})
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]})
     path.write_text(path.read_text().replace("store: ~/.attune/test-check.sqlite", "store: answers.sqlite"))
     assert only(check_workshop(path, run=False), "the store is inside the workshop folder").level == "warning"
 
@@ -282,13 +282,13 @@ def test_own_instrument_asked_for_by_id_is_an_error_giving_its_path(tmp_path):
 
 
 def test_notebook_in_another_language_than_the_workshop_is_a_warning(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, language="es")
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, language="es")
     finding = only(check_workshop(path, run=False), "the parameters cell sets language = 'en'")
     assert finding.level == "warning" and "'es'" in finding.message
 
 
 def test_notebook_out_of_step_with_its_text_pair_is_an_error(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]})
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]})
     pair = tmp_path / "notebooks" / "00_welcome.md"
     pair.write_text(pair.read_text().replace("Ground rules", "Our ground rules"))
     finding = only(check_workshop(path, run=False), "differs from its text pair 00_welcome.md")
@@ -315,7 +315,7 @@ def test_english_workshop_reports_no_missing_translations(tmp_path):
 
 
 def test_german_workshop_lists_untranslated_ui_strings_and_content(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"]}, language="de", locale="de-DE")
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]}, language="de", locale="de-DE")
     messages = [f.message for f in check_workshop(path, run=False).warnings if f.message.startswith("[de]")]
     assert any(m.startswith("[de] UI strings participant: ") for m in messages)
     assert any(m.startswith("[de] content exercises/emotions.yaml: ") for m in messages)
@@ -371,7 +371,7 @@ crisis_resources_checked: 2026-11-20
 use: non_commercial
 sessions:
   - notebook: notebooks/es/00_welcome.ipynb
-    instruments: [session_check]
+    instruments: [relationship_safety, session_check]
   - notebook: notebooks/es/01_recognizing.ipynb
     instruments: [eu_signs, who5, checklists/pareja.yaml, session_check]
   - notebook: notebooks/es/05_seeking_help.ipynb
@@ -403,7 +403,7 @@ sessions:
 
 
 def test_no_run_skips_the_runner_and_run_hands_it_every_session_notebook(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["session_check"], "02_attachment": ["ecr_rs", "session_check"]})
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"], "02_attachment": ["ecr_rs", "session_check"]})
     calls = []
     fake = lambda ws, notebooks: calls.append(notebooks) or [Finding("error", "x", "failed")]  # noqa: E731
     assert check_workshop(path, run=False, runner=fake).errors == [] and calls == []
