@@ -403,7 +403,8 @@ sessions:
 
 
 def test_no_run_skips_the_runner_and_run_hands_it_every_session_notebook(tmp_path):
-    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"], "02_attachment": ["ecr_rs", "session_check"]})
+    path = make_workshop(tmp_path, {"00_welcome": DEFAULT_SESSIONS["00_welcome"],
+                                    "02_attachment": DEFAULT_SESSIONS["02_attachment"]})
     calls = []
     fake = lambda ws, notebooks: calls.append(notebooks) or [Finding("error", "x", "failed")]  # noqa: E731
     assert check_workshop(path, run=False, runner=fake).errors == [] and calls == []
