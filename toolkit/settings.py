@@ -77,6 +77,16 @@ def _room(value: Any) -> Any:
     return value
 
 
+def _session_id(value: Any) -> Any:
+    if value is None:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value:02d}"
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a session's number such as '01' or its notebook's name, not {value!r}")
+    return value.strip()
+
+
 def _confirmation(value: Any) -> Any:
     if isinstance(value, (bool, date)):
         return value
@@ -106,6 +116,9 @@ class WorkshopSpec(Strict):
     use: Literal["non_commercial", "commercial"]
     k: Annotated[int, BeforeValidator(_whole_number_k)] = DEFAULT_K
     room: Annotated[int, BeforeValidator(_room)] = DEFAULT_ROOM
+    #: The session the workshop is on today (its number such as "01", or its notebook's name):
+    #: ``attune serve`` keeps pages of it warm for the whole room (``--session``).
+    session: Annotated[str | None, BeforeValidator(_session_id)] = None
     store: str | None = None
     sessions: list[SessionSpec] = Field(min_length=1)
 
@@ -241,6 +254,29 @@ def resolve_room(room: int | None = None, workshop: Workshop | None = None) -> i
     if text.isdigit() and int(text) > 0:
         return int(text)
     return workshop.spec.room if workshop else DEFAULT_ROOM
+
+
+def resolve_session(session: str | None, notebooks: list[Path], workshop: Workshop | None = None) -> Path | None:
+    """Today's session notebook among ``notebooks``: the argument, else the workshop's ``session``, else None.
+
+    A session is named by its number ("01", "1") or its notebook's name, with or without
+    ".ipynb" ("01_recognizing"). Raises ValueError, naming the sessions there are, if none or
+    several notebooks match.
+    """
+    wanted = session or (workshop.spec.session if workshop else None)
+    if not wanted:
+        return None
+    wanted = str(wanted).strip().removesuffix(".ipynb")
+    if wanted.isdigit():
+        matches = [p for p in notebooks if p.stem.split("_", 1)[0].isdigit()
+                   and int(p.stem.split("_", 1)[0]) == int(wanted)]
+    else:
+        matches = [p for p in notebooks if p.stem == wanted]
+    if len(matches) != 1:
+        names = ", ".join(p.stem for p in notebooks) or "none"
+        raise ValueError(f"session {wanted!r} is not one of this workshop's sessions ({names}): give its number "
+                         "such as 01 or its notebook's name")
+    return matches[0]
 
 
 def resolve_instrument(name: str, folder: Path) -> str | Path | None:

@@ -473,7 +473,7 @@ class ProtocolParticipant:
 
     Widgets are found by what a participant reads (their descriptions), so the client follows
     the form rather than knowing its internals. ``timings`` records, in seconds:
-    ``page`` (request to complete HTML), ``usable`` (to every widget's state fetched),
+    ``first_byte`` (request to the page's first bytes), ``page`` (to complete HTML), ``usable`` (to every widget's state fetched),
     ``answer_stored`` (one per item: sending the answer to the kernel confirming the new count,
     which it sends only after the answer is committed to the store) and ``feedback``.
     """
@@ -555,9 +555,13 @@ class ProtocolParticipant:
 
     async def open(self, http, timeout: float = 120.0) -> None:
         started = time.monotonic()
-        response = await http.get(self.server.page_url(self.notebook), timeout=timeout,
-                                  headers={"Cookie": f"attune_device={self.device}"})
-        page = response.text
+        chunks = []
+        async with http.stream("GET", self.server.page_url(self.notebook), timeout=timeout,
+                               headers={"Cookie": f"attune_device={self.device}"}) as response:
+            async for chunk in response.aiter_text():
+                self.timings.setdefault("first_byte", time.monotonic() - started)  # Voilà has picked a kernel
+                chunks.append(chunk)
+        page = "".join(chunks)
         self.timings["page"] = time.monotonic() - started
         if response.status_code != 200:
             raise ProtocolError(f"{self.code}: the page answered {response.status_code}")

@@ -101,8 +101,8 @@ def _session_notebooks(folder: Path) -> list[Path]:
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
     from toolkit.apps.netinfo import lan_address
-    from toolkit.apps.server import ServerPlan, qr_text, serve
-    from toolkit.settings import resolve_language, resolve_locale, resolve_room, resolve_store_path
+    from toolkit.apps.server import ServerError, ServerPlan, qr_text, serve
+    from toolkit.settings import resolve_language, resolve_locale, resolve_room, resolve_session, resolve_store_path
 
     ws = _workshop(args)
     if args.notebooks:
@@ -114,6 +114,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     plan = ServerPlan(notebooks=notebooks, store=store, host=args.host or choice.address, port=args.port,
                       locale=resolve_locale(args.locale, ws), language=resolve_language(args.lang, ws),
                       pool_size=args.pool_size, room=resolve_room(args.room, ws))
+    try:
+        plan.session = resolve_session(args.session, notebooks, ws)
+    except ValueError as exc:
+        raise ServerError(str(exc)) from None
     if ws:
         os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())  # kernels read k and texts from it
     if args.token:
@@ -317,7 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locale", help="locale for crisis resources, e.g. en-GB, es-ES (default: the workshop's)")
     p.add_argument("--lang", help="language of the participant pages (default: the workshop's, else en)")
     p.add_argument("--notebooks", help="folder of session notebooks (default: the workshop's sessions)")
-    p.add_argument("--pool-size", type=int, default=2, help="preheated kernels per notebook (default: 2)")
+    p.add_argument("--session", help="today's session, its number such as 01 or its notebook's name (default: "
+                                     "workshop.yaml's session): its pages are kept warm for the whole --room")
+    p.add_argument("--pool-size", type=int, default=2, help="preheated kernels per notebook (default: 2; with "
+                                                            "--session, for the other sessions)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--with-dashboard", action="store_true", help="also start the facilitator dashboard")
 

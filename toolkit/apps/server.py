@@ -9,6 +9,7 @@ Kernels find the store and locale through environment variables read by
 
 from __future__ import annotations
 
+import contextlib
 import html
 import inspect
 import json
@@ -112,6 +113,27 @@ def check_store(path: Path) -> None:
         raise ServerError(f"the store cannot be used: {exc}") from None
 
 
+#: The whole server's memory for a room (Voilà and every kernel, PSS), and what its parts measured
+#: on the 2-core VM (bench/room_bench.py): a kernel with a session page ready, one that has also
+#: loaded pandas and plotly for the feedback, Voilà itself.
+MEMORY_BUDGET_MB = 3000
+KERNEL_MB = 50
+KERNEL_WITH_FEEDBACK_MB = 100
+VOILA_MB = 150
+#: Environment of Voilà and its kernels for a room (``RoomKernelManager``, ``toolkit.widgets.session``).
+ENV_WARM_SESSION, ENV_WARM_POOL, ENV_WARM_SMALL = "ATTUNE_WARM_SESSION", "ATTUNE_WARM_POOL", "ATTUNE_WARM_SMALL"
+ENV_WARM_IMPORTS = "ATTUNE_WARM_IMPORTS"  # "preheat": load the feedback's libraries before anyone comes; "join": at the join
+WARM_MARK = "attune-warm"  # Voilà's output line: "attune-warm <notebook> <ready> <target> <taken>"
+
+
+@dataclass(frozen=True)
+class WarmPlan:
+    session: str  # the notebook's file name
+    pool: int  # warm pages for it before anyone arrives
+    small: int  # warm pages kept for it once the room is in, and for every other session
+    imports: str  # "preheat" or "join"
+
+
 @dataclass
 class ServerPlan:
     notebooks: list[Path]
@@ -123,6 +145,19 @@ class ServerPlan:
     language: str = "en"
     pool_size: int = 2
     room: int = 40  # participants the store takes (workshop.yaml's room, --room)
+    session: Path | None = None  # today's session (--session): its pages are kept warm for the room
+
+    def warm_plan(self) -> WarmPlan | None:
+        """How many warm pages today's session keeps, and when its kernels load the feedback's
+        libraries; None without a session (every notebook keeps ``pool_size``)."""
+        if self.session is None:
+            return None
+        others = max(self.pool_size, 0) * (len(self.notebooks) - 1)
+        fits = (MEMORY_BUDGET_MB - VOILA_MB - others * KERNEL_MB) // KERNEL_MB
+        warm = max(min(self.room, fits), self.pool_size, 1)
+        # Loading pandas and plotly in every warm kernel doubles it; only when the room's pool still fits.
+        preheat = (warm + others) * KERNEL_WITH_FEEDBACK_MB + VOILA_MB <= MEMORY_BUDGET_MB
+        return WarmPlan(self.session.name, warm, max(self.pool_size, 0), "preheat" if preheat else "join")
 
     @property
     def url(self) -> str:
@@ -154,6 +189,8 @@ class ServerPlan:
             "--Voila.tornado_settings={'headers': {'X-Frame-Options': 'DENY'}}",
             # The browser's device key, set by WorkshopIdentityProvider, reaches the page's kernel.
             f"--VoilaConfiguration.http_header_envs={[DEVICE_HEADER]!r}",
+            *([f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.RoomKernelManager"]
+              if self.session is not None else []),
         ]
 
     def write_voila_config(self, workdir: Path, secret_file: Path) -> Path:
@@ -165,8 +202,18 @@ class ServerPlan:
         path = folder / "voila.py"
         _write_private(path, f"c.Voila.token = {self.token!r}\n"
                              f"with open({str(secret_file)!r}, encoding='ascii') as f:\n"
-                             f"    c.Voila.cookie_secret = bytes.fromhex(f.read().strip())\n")
+                             f"    c.Voila.cookie_secret = bytes.fromhex(f.read().strip())\n"
+                             f"{self._pool_config()}")
         return path
+
+    def _pool_config(self) -> str:
+        """Voilà's preheated pool per notebook (``VoilaKernelManager.kernel_pools_config``): today's
+        session sized to the room, a small pool for the others."""
+        warm = self.warm_plan()
+        if warm is None:
+            return ""
+        pools = {"default": {"pool_size": warm.small}, warm.session: {"pool_size": warm.pool}}
+        return f"c.VoilaKernelManager.kernel_pools_config = {ascii(pools)}\n"
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -174,6 +221,10 @@ class ServerPlan:
         env["ATTUNE_LOCALE"] = self.locale
         env["ATTUNE_LANGUAGE"] = self.language
         env["ATTUNE_ROOM"] = str(self.room)
+        warm = self.warm_plan()
+        if warm is not None:
+            env.update({ENV_WARM_SESSION: warm.session, ENV_WARM_POOL: str(warm.pool),
+                        ENV_WARM_SMALL: str(warm.small), ENV_WARM_IMPORTS: warm.imports})
         # A preheated kernel asks Voilà for its page's request (and device key) at this address.
         env["VOILA_APP_IP"] = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SERVER_DATA), env.get("JUPYTER_PATH")]))
@@ -365,11 +416,96 @@ def device_header(handler) -> None:
         headers[DEVICE_HEADER] = key
 
 
+def _room_kernel_manager():
+    """Voilà's kernel manager for a room: today's session keeps a warm page for everyone still to come.
+
+    Voilà wraps this class in its pooling manager (``voila_kernel_manager_factory``), which
+    refills each notebook's pool to ``kernel_pools_config``'s size whenever a page takes a
+    kernel. With the room's pool that would start a second room of kernels while the first
+    arrives (two cores busy starting kernels nobody needs yet, twice the memory). Here the
+    session's target is the room minus the pages already taken (never below the small pool),
+    so the pool shrinks as people arrive and refills when they leave. Every change of the
+    warm count goes to Voilà's output as ``attune-warm <notebook> <ready> <target> <taken>``,
+    read by ``attune serve`` (terminal, projector page).
+    """
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    class RoomKernelManager(AsyncMappingKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._room_session = os.environ.get(ENV_WARM_SESSION, "")
+            self._room_pool = int(os.environ.get(ENV_WARM_POOL, "0") or 0)
+            self._room_small = int(os.environ.get(ENV_WARM_SMALL, "1") or 0)
+            self._taken: set = set()  # kernels (or takes under way) of the session's pages
+            self._reported = None
+            if not hasattr(self, "fill_if_needed"):  # not preheating: nothing to size
+                return
+            fill, take, shutdown = self.fill_if_needed, self.get_rendered_notebook, self.shutdown_kernel
+            self._fill = fill
+
+            def sized_fill(delay=None, notebook_name=None, **kw):
+                if notebook_name == self._room_session:
+                    self._set_target()
+                return fill(delay=delay, notebook_name=notebook_name, **kw)
+
+            async def counted_take(notebook_name=None, **kw):
+                if notebook_name != self._room_session:
+                    return await take(notebook_name=notebook_name, **kw)
+                marker = object()
+                self._taken.add(marker)  # counted before Voilà refills the pool
+                try:
+                    result = await take(notebook_name=notebook_name, **kw)
+                finally:
+                    self._taken.discard(marker)
+                self._taken.add(result[2])
+                return result
+
+            async def counted_shutdown(kernel_id, *args, **kw):
+                self._taken.discard(kernel_id)
+                return await shutdown(kernel_id, *args, **kw)
+
+            self.fill_if_needed, self.get_rendered_notebook = sized_fill, counted_take
+            self.shutdown_kernel = counted_shutdown
+            asyncio.get_event_loop().create_task(self._watch())
+
+        def _target(self) -> int:
+            return max(self._room_pool - len(self._taken), self._room_small)
+
+        def _set_target(self) -> None:
+            pools = dict(self.kernel_pools_config)
+            pools[self._room_session] = {**pools.get(self._room_session, {}), "pool_size": self._target()}
+            self.kernel_pools_config = pools
+
+        async def _watch(self) -> None:
+            while True:
+                await asyncio.sleep(0.25)
+                try:
+                    pool = self._pools.get(self._room_session, [])
+                    target = self._target()
+                    if len(pool) < target:  # people left: warm pages for those who may still come
+                        self.fill_if_needed(delay=0, notebook_name=self._room_session)
+                    ready = sum(1 for item in pool if item.done() and not item.cancelled()
+                                and item.exception() is None and item.result()["task"].done())
+                    state = (ready, target, len(self._taken))
+                    if state != self._reported:
+                        self._reported = state
+                        print(f"{WARM_MARK} {self._room_session} {ready} {target} {len(self._taken)}", flush=True)
+                except Exception as exc:  # noqa: BLE001 - counting must never stop the server
+                    self.log.warning("attune: warm pool count failed: %s", exc)
+
+    return RoomKernelManager
+
+
 def __getattr__(name: str):
-    # Voilà imports the class by name (--Voila.identity_provider_class); built on first use so
-    # that importing toolkit.apps.server does not import Voilà.
+    # Voilà imports the classes by name (--Voila.identity_provider_class, multi_kernel_manager_class);
+    # built on first use so that importing toolkit.apps.server does not import Voilà.
     if name == "WorkshopIdentityProvider":
         value = globals()[name] = _identity_provider()
+        return value
+    if name == "RoomKernelManager":
+        value = globals()[name] = _room_kernel_manager()
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -385,16 +521,54 @@ def qr_text(url: str) -> str:
     return buffer.getvalue()
 
 
-def projector_page(url: str, language: str = "en") -> str:
-    """A self-contained page with the QR code and link, to put on the projector (no network needed)."""
+def projector_page(url: str, language: str = "en", warm: tuple[int, int] | None = None) -> str:
+    """A self-contained page with the QR code and link, to put on the projector (no network needed).
+
+    ``warm`` (ready, target): how warm the room is, "Ready for 38 of 40 phones"; the page
+    reloads itself every few seconds, and ``attune serve`` rewrites it as the count changes.
+    """
     import io
 
     import segno
 
     svg = io.BytesIO()
     segno.make(url, error="m").save(svg, kind="svg", scale=12, dark="#000", light="#fff", xmldecl=False)
-    return page("projector", {"qr_svg": svg.getvalue().decode()}, lang=language, url=url,
+    warmth = "" if warm is None else ui("page_projector_warmth", language, ready=warm[0], target=warm[1])
+    return page("projector", {"qr_svg": svg.getvalue().decode()}, lang=language, url=url, warmth=warmth,
                 title=ui("page_projector_title", language), instructions=ui("page_projector_instructions", language))
+
+
+class WarmReport:
+    """Reads Voilà's ``attune-warm`` lines: one terminal line per change (at most every
+    ``every`` seconds unless the pool is complete or has just stopped being), and the projector
+    page rewritten with the count."""
+
+    def __init__(self, plan: ServerPlan, projector: Path, every: float = 2.0):
+        self.plan, self.projector, self.every = plan, projector, every
+        self.last_print = 0.0
+        self.was_complete = False
+        self.state: tuple[int, int, int] | None = None
+
+    def line(self, text: str) -> None:
+        parts = text.split()
+        if len(parts) != 5 or parts[0] != WARM_MARK or not all(p.isdigit() for p in parts[2:]):
+            return
+        ready, target, taken = (int(p) for p in parts[2:])
+        self.state = (ready, target, taken)
+        complete = ready >= target
+        now = time.monotonic()
+        if complete or self.was_complete or now - self.last_print >= self.every:
+            print(f"Warm pages for {parts[1]}: ready for {ready} of {target} ({taken} taken)", flush=True)
+            self.last_print = now
+        self.was_complete = complete
+        with contextlib.suppress(OSError):
+            _write_text(self.projector, projector_page(self.plan.url, self.plan.language, (ready, target)))
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_after: float | None = None) -> int:
@@ -417,12 +591,17 @@ def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_
         if served.exists():
             shutil.rmtree(served)
         prepare_notebooks(plan.notebooks, served)
-        (root / "join.html").write_text(projector_page(plan.url, plan.language), encoding="utf-8")
+        warm = plan.warm_plan()
+        (root / "join.html").write_text(projector_page(plan.url, plan.language, (0, warm.pool) if warm else None),
+                                        encoding="utf-8")
         plan.write_voila_config(root, cookie_secret_file(state))
         process = subprocess.Popen(plan.voila_command(served, root, sockets), env=plan.environment(), cwd=root,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    start_new_session=True, preexec_fn=stop_with_parent)
-        log = _drain(process)
+        if warm is not None:
+            print(f"Warming {warm.pool} pages of {warm.session} for a room of {plan.room} "
+                  f"({warm.small} for each other session)", flush=True)
+        log = _drain(process, WarmReport(plan, root / "join.html").line if warm else None)
         _wait_until_listening(plan, process, log)
         if on_ready:
             on_ready(plan, root)
@@ -445,7 +624,7 @@ def serve(plan: ServerPlan, *, workdir: Path | None = None, on_ready=None, stop_
         restore(previous)
 
 
-def _drain(process: subprocess.Popen, keep: int = 200):
+def _drain(process: subprocess.Popen, on_line=None, keep: int = 200):
     """Read Voilà's output as it comes, keeping the last ``keep`` lines.
 
     Nobody reads the pipe otherwise: once its buffer is full, Voilà would block on its next
@@ -463,6 +642,8 @@ def _drain(process: subprocess.Popen, keep: int = 200):
             lines.append(line)
             if echo:
                 print(line, end="", flush=True)
+            if on_line is not None and line.startswith(WARM_MARK):
+                on_line(line)
 
     if process.stdout is not None:
         threading.Thread(target=read, name="voila-output", daemon=True).start()

@@ -61,7 +61,7 @@ class QuestionnaireForm(w.VBox):
         self.progress_label = w.HTML()
         self.saving_note = self.autosave.note
         self.submit_button = w.Button(description=t("submit_button"), button_style="primary")
-        self.submit_button.on_click(lambda _: self.submit())
+        self.submit_button.on_click(lambda _: self.submit())  # submit() shows the busy state first
         self.results = w.VBox()
 
         header = [f"<h2>{html.escape(pick(inst.title, language))}</h2>",
@@ -139,8 +139,26 @@ class QuestionnaireForm(w.VBox):
 
     # -- submitting ---------------------------------------------------------------------------
 
+    def _busy(self) -> w.HTML:
+        """At the tap: the button disabled and "Working out your results…" announced (aria-busy), sent
+        to the page before the scoring starts; the feedback replaces it."""
+        self.submit_button.disabled = True
+        working = html.escape(self._t("results_working"))
+        note = w.HTML(f"<p class='attune-working' role='status' aria-live='polite' aria-busy='true'>{working}</p>")
+        self.results.children = (note,)
+        return note
+
     def submit(self) -> PersonalReport:
         """Score, check safety rules, record the submission and show the participant's own feedback."""
+        note = self._busy()
+        try:
+            return self._submit()
+        finally:
+            if self.results.children == (note,):  # no feedback came (an error): do not stay busy
+                self.results.children = ()
+            self.submit_button.disabled = False
+
+    def _submit(self) -> PersonalReport:
         self.autosave.flush()  # typed text not yet saved
         report = personal_report(self.instrument, self.answers, language=self.language, locale=self.locale)
         self.result = report

@@ -19,6 +19,36 @@ import os
 import threading
 
 DEVICE_ENV = "HTTP_X_ATTUNE_DEVICE"
+#: Set by ``attune serve --session`` (``toolkit.apps.server.ENV_WARM_IMPORTS``): "preheat" loads what
+#: the feedback needs (pandas, plotly, scoring) as the kernel warms, "join" once the participant has
+#: joined; either way before "See my results" is tapped, never on the tap.
+WARM_ENV = "ATTUNE_WARM_IMPORTS"
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_feedback() -> None:
+    """Import (once per kernel, in the background) what the first feedback needs; a plotly figure is
+    drawn once, so its lazily loaded property validators are ready too."""
+    global _warmed
+
+    def work():
+        global _warmed
+        with _warming:
+            if _warmed:
+                return
+            try:
+                import plotly.graph_objects as go
+
+                from toolkit.core import charts, safety, scoring, support  # noqa: F401
+
+                go.Figure(go.Bar(x=["a"], y=[1]), layout={"title": {"text": "a"}}).to_plotly_json()
+            except Exception:  # noqa: BLE001 - the feedback still loads them when asked
+                pass
+            _warmed = True
+
+    if not _warmed:
+        threading.Thread(target=work, name="attune-warm", daemon=True).start()
 
 
 def _request_info(timeout: float = 10.0) -> dict[str, str]:
@@ -57,6 +87,11 @@ class Session:
             self.join_form.offer(participant)
         if DEVICE_ENV not in os.environ and os.environ.get("VOILA_PREHEAT") == "True":
             threading.Thread(target=self._await_device, name="attune-device", daemon=True).start()
+        warm = os.environ.get(WARM_ENV)
+        if warm == "preheat":
+            warm_feedback()
+        elif warm == "join":
+            self.join_form.on_join(lambda _form: warm_feedback())
 
     def _await_device(self) -> None:
         """Wait for the page's request (preheated kernel), then let the join form recognise the device."""
