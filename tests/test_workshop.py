@@ -115,13 +115,13 @@ def test_the_shipped_workshop_runs_the_seven_sessions_with_their_instruments():
     ws = load_workshop(PROJECT / "workshop.yaml")
     sessions = {s.notebook: s.instruments for s in ws.spec.sessions}
     assert sessions == {
-        "notebooks/00_welcome.ipynb": [],
-        "notebooks/01_recognizing.ipynb": ["eu_signs", "who5"],
-        "notebooks/02_attachment.ipynb": ["ecr_rs"],
-        "notebooks/03_communication.ipynb": ["i_statement", "csi4"],
-        "notebooks/04_trauma_resilience.ipynb": ["brs", "emotion_checkin"],
-        "notebooks/05_seeking_help.ipynb": ["help_indicators", "phq4", "therapist_checklist"],
-        "notebooks/06_first_step.ipynb": ["conversation_plan", "action_plan"],
+        "notebooks/00_welcome.ipynb": ["relationship_safety", "session_check"],
+        "notebooks/01_recognizing.ipynb": ["eu_signs", "who5", "session_check"],
+        "notebooks/02_attachment.ipynb": ["ecr_rs", "session_check"],
+        "notebooks/03_communication.ipynb": ["i_statement", "csi4", "session_check"],
+        "notebooks/04_trauma_resilience.ipynb": ["brs", "emotion_checkin", "session_check"],
+        "notebooks/05_seeking_help.ipynb": ["help_indicators", "phq4", "therapist_checklist", "session_check"],
+        "notebooks/06_first_step.ipynb": ["conversation_plan", "action_plan", "who5", "csi4", "brs", "session_check"],
     }
     assert ws.spec.k == 5 and ws.spec.use == "non_commercial" and ws.spec.language == "en"
     assert not ws.spec.crisis_resources_confirmed  # a facilitator confirms before their own workshop
