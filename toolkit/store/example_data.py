@@ -328,8 +328,9 @@ def load_into_store(store, data_dir: str | Path, workshop: str | None = None) ->
         answers = answers[answers["workshop"] == workshop]
     done = {"registered": 0, "refused": 0, "answers": 0, "submissions": 0, "checkins": 0}
     for row in people.itertuples(index=False):
+        # Linked couples in the example agreed to the couple comparison, so the dashboard can show one.
         stored = store.register(row.code, row.storage_consent == "yes", row.checkin_consent == "yes",
-                                couple=row.couple or None)
+                                couple=row.couple or None, couple_consent=bool(row.couple) or None)
         done["registered" if stored else "refused"] += 1
     for row in answers.itertuples(index=False):
         store.record_answer(row.participant, row.instrument, row.item,
