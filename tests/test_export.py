@@ -138,3 +138,14 @@ def test_erase_refuses_a_path_that_is_not_a_store(tmp_path, capsys):
         conn.execute("CREATE TABLE t (x)")
     code, _, err = run(capsys, "erase", "--store", str(other), "amber-fox-11")
     assert code == 2 and "not an Attune response store" in err
+
+
+def test_export_says_plainly_when_it_goes_beyond_what_participants_were_told(store_path, tmp_path, capsys):
+    from toolkit.apps.cli import main
+
+    assert main(["export", "--store", str(store_path), "--out", str(tmp_path / "plain")]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["export", "--store", str(store_path), "--out", str(tmp_path / "more"), "--keep-codes",
+                 "--include-text"]) == 0
+    err = capsys.readouterr().err
+    assert "--keep-codes writes participants' codes" in err and "--include-text writes what participants typed" in err

@@ -192,6 +192,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     from toolkit.store.export import export_store
     from toolkit.store.formats import export_answers
 
+    # Participants were told the records copy uses random numbers and leaves out their own words
+    # (docs/privacy.md): say plainly when an export goes further.
+    if args.keep_codes:
+        print("Note: --keep-codes writes participants' codes, which they were not told an export keeps; "
+              "keep this file as private as the store.", file=sys.stderr)
+    if args.include_text:
+        print("Note: --include-text writes what participants typed in their own words, which they were "
+              "told an export leaves out; keep this file as private as the store.", file=sys.stderr)
     if args.format == "csv":
         written = export_store(args.store, args.out, keep_codes=args.keep_codes, include_text=args.include_text)
     else:
