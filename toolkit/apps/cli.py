@@ -187,6 +187,26 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return handle.wait()
 
 
+@command("present")
+def cmd_present(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from toolkit.apps.present import find_session, start_presentation
+    from toolkit.settings import resolve_store_path
+
+    ws = _workshop(args)
+    folder = Path(args.notebooks) if args.notebooks else DEFAULT_NOTEBOOKS / ("es" if args.lang == "es" else "")
+    notebook = find_session(args.session, folder)
+    print(f"Running {notebook.name} (the parameters cell first)...", file=sys.stderr)
+    presentation = start_presentation(notebook, store=resolve_store_path(args.store, ws), port=args.port)
+    print(f"Slides (this computer only):\n  {presentation.url}")
+    print(f"The same session as a notebook (facilitator notes included):\n  {presentation.lab_url}")
+    print("Keys: Space / Shift-Space next / previous, T speaker notes, F full screen. Ctrl-C to stop.", flush=True)
+    if not args.no_browser:
+        webbrowser.open(presentation.url)
+    return presentation.wait()
+
+
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
     from toolkit.store.export import export_store
@@ -223,7 +243,13 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     with open_existing(args.store) as store:
         removed = store.erase(args.code)
+        emptied = store.log_emptied
     print(f"erased {removed} rows about {args.code}")
+    if not emptied:
+        print(f"Note: another program (the dashboard or a session page) was reading the store, so the erased "
+              f"rows may still be in {args.store}-wal until it closes (the last program to close the store empties "
+              "it): stop the workshop server and the dashboard to be sure.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -341,6 +367,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="the response store (default: the workshop's, $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
     p.add_argument("--notebooks", help="folder holding facilitator_dashboard.ipynb (default: beside the workshop's "
                    "sessions, else the one that comes with Attune)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+    p = sub.add_parser("present", help="present a session as live slides (jupyterlab-rise) on this computer, "
+                                       "its code run first")
+    p.add_argument("session", help="a session number or name (01, 01_recognizing) or a notebook path")
+    p.add_argument("--lang", default="en", help="en (default) or es: which folder a session number is looked up in")
+    p.add_argument("--notebooks", help="folder of session notebooks (default: the ones that come with Attune)")
+    p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present)")
+    p.add_argument("--store", help="the response store (default: the workshop's, $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
+    p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
     p = sub.add_parser("export", help="export consented answers, scores and a codebook as CSV")
