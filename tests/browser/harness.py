@@ -508,7 +508,12 @@ class ProtocolParticipant:
             if isinstance(raw, bytes):
                 continue  # binary frames carry buffers; these forms send none
             msg = json.loads(raw)
-            if msg.get("msg_type", msg.get("header", {}).get("msg_type")) != "comm_msg":
+            kind = msg.get("msg_type", msg.get("header", {}).get("msg_type"))
+            if kind == "comm_open":  # a widget made after the page (the busy note, the feedback's)
+                state = msg["content"].get("data", {}).get("state", {})
+                self.models.setdefault(msg["content"]["comm_id"], {}).update(state)
+                continue
+            if kind != "comm_msg":
                 continue
             data = msg["content"].get("data", {})
             method = data.get("method")
@@ -623,7 +628,19 @@ class ProtocolParticipant:
         started = time.monotonic()
         await self._send_comm(self._find("ButtonModel", description="^See my results$"),
                               {"method": "custom", "content": {"event": "click"}})
-        await self._until(lambda: any(self.models[mid].get("children") for mid in results), timeout, "the feedback")
+
+        def shown(busy: bool) -> bool:  # the results' children: "Working out your results…", then the feedback
+            for mid in results:
+                children = [c.removeprefix("IPY_MODEL_") for c in self.models[mid].get("children") or ()]
+                working = any("aria-busy='true'" in _text(self.models.get(c, {}).get("value")) for c in children)
+                if children and working == busy:
+                    return True
+            return False
+
+        with contextlib.suppress(ProtocolError):  # a fast kernel may send the feedback before we look
+            await self._until(lambda: shown(True) or shown(False), timeout, "the busy state")
+            self.timings["busy"] = time.monotonic() - started
+        await self._until(lambda: shown(False), timeout, "the feedback")
         self.timings["feedback"] = time.monotonic() - started
 
     async def close(self) -> None:

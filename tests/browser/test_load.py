@@ -15,8 +15,10 @@ start, and a room of people arriving is what it measures, so it cannot be made s
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import statistics
+import time
 from contextlib import closing
 
 import pytest
@@ -27,8 +29,10 @@ from harness import (
     REPO,
     AttuneServer,
     Background,
+    ProtocolParticipant,
     play_room,
     progress_of,
+    run_async,
     stored_answers,
     workshop_folder,
 )
@@ -56,12 +60,33 @@ def ecr_label(index: int) -> str:
     return {0: "1 – Strongly disagree", 6: "7 – Strongly agree"}.get(index, str(index + 1))
 
 
+READY_WITHIN = 300.0  # seconds for a server to warm a room of 40 pages on a busy 2-core machine
+
+
+def wait_for_ready(server: AttuneServer, ready: int, of: int, timeout: float = READY_WITHIN) -> None:
+    """Wait for the terminal's "ready for N of M" line, as a facilitator waits before showing the code."""
+    deadline = time.monotonic() + timeout
+    while f"ready for {ready} of {of} " not in server.log():
+        assert time.monotonic() < deadline, f"never 'ready for {ready} of {of}':\n{server.log()[-3000:]}"
+        assert server.process.poll() is None, server.log()[-3000:]
+        time.sleep(0.5)
+
+
+def ready_counts(server: AttuneServer) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in re.findall(r"^Warm pages for \S+: ready for (\d+) of (\d+) ", server.log(), re.M)]
+
+
 @pytest.fixture(scope="module")
 def room_server(workdir):
+    """Today's session (10, the ECR-RS) warm for a room of 40; one warm page for every other session."""
     folder = workshop_folder(workdir / "room")
-    srv = AttuneServer(notebooks=folder, store=workdir / "room.sqlite", pool_size=4).start()
-    yield srv
-    srv.stop()
+    srv = AttuneServer(notebooks=folder, store=workdir / "room.sqlite", pool_size=1,
+                       options=("--room", str(ROOM), "--session", "10")).start()
+    try:
+        wait_for_ready(srv, ROOM, ROOM)
+        yield srv
+    finally:
+        srv.stop()
 
 
 def test_a_full_room_answers_and_every_answer_is_stored_once(room_server, participant_factory):
@@ -120,3 +145,41 @@ def test_a_full_room_answers_and_every_answer_is_stored_once(room_server, partic
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps(report, indent=1))
+
+
+def test_the_warm_pool_refills_after_its_pages_are_taken(workdir):
+    """A room of 3: once three pages are taken the next participant still gets one, and the
+    terminal's ready count went down and came back up."""
+    folder = workshop_folder(workdir / "refill")
+    srv = AttuneServer(notebooks=folder, store=workdir / "refill.sqlite", pool_size=1,
+                       options=("--room", "3", "--session", "10")).start()
+    try:
+        wait_for_ready(srv, 3, 3, timeout=180)
+
+        async def arrive(count):
+            import httpx
+
+            people = [ProtocolParticipant(srv, f"refill-seat-{i:02d}") for i in range(1, count + 1)]
+            async with httpx.AsyncClient(timeout=180) as http:
+                for person in people:  # one after the other: the fourth comes after the pool's three are taken
+                    await person.open(http, timeout=180)
+                for person in people:
+                    await person.close()
+            return people
+
+        people = run_async(arrive, 4)
+        assert all("usable" in p.timings for p in people)
+        assert len({p.kernel_id for p in people}) == 4  # a kernel of its own each
+        deadline = time.monotonic() + 120
+        while True:
+            counts = ready_counts(srv)
+            full = counts.index((3, 3))
+            after = counts[full + 1:]
+            if after and after[-1][0] == after[-1][1] and after[-1][0] >= 1 and any(r == 0 for r, _ in after):
+                break
+            assert time.monotonic() < deadline, f"the pool did not refill: {counts}"
+            time.sleep(0.5)
+        lowest = min(range(len(after)), key=lambda i: after[i][0])
+        assert after[lowest][0] < 3 and any(r == t >= 1 for r, t in after[lowest + 1:]), counts
+    finally:
+        srv.stop()
