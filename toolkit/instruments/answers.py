@@ -17,6 +17,8 @@ from typing import Any
 from toolkit.errors import ResponseDataError
 from toolkit.instruments.model import LEVEL_ORDER, MISSING_CODES, Instrument, Item
 
+#: The longest free-text answer kept (characters): room for a long reflection, not for a file pasted in.
+MAX_TEXT = 5000
 #: (value, text, missing): exactly one is not None.
 Encoded = tuple[float | None, str | None, str | None]
 
@@ -37,6 +39,9 @@ def encode_answer(inst: Instrument, item_id: object, value: Any) -> Encoded:
     if isinstance(value, str) and value in MISSING_CODES:
         return None, None, value
     if item.type == "free_text":
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise ResponseDataError(f"the answer to {item_id!r} of {inst.id} is {len(value):,} characters long; "
+                                    f"an answer here holds at most {MAX_TEXT:,}: please shorten it (nothing was saved)")
         if isinstance(value, str):
             return None, value, None
         raise ResponseDataError(f"item {item_id!r} of {inst.id} is a free-text item and takes text, "

@@ -10,6 +10,7 @@ at all: an export must not say whose pairing hold it was, with or without codes 
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -134,6 +135,44 @@ def build_codebook(instruments: dict[str, Instrument | None], score_columns, *, 
     return book
 
 
+#: A cell starting with one of these is read as a formula by spreadsheets (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which every text cell a spreadsheet would run as a formula starts with ``'``.
+
+    Numeric columns, and cells that are plain numbers (such as -2), are left as they are.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column].dtype):
+            continue
+        cells = out[column].astype(object)
+        risky = cells.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS) and not _is_number(v))
+        if risky.any():
+            out[column] = cells.where(~risky.astype(bool), "'" + cells.astype(str))
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_private(path: Path, content: str | bytes) -> Path:
+    """Create or replace ``path`` with mode 0600 before a byte is written (exports hold special-category data)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_TRUNC
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return path
+
+
 def export_store(store_path, out_dir, *, keep_codes: bool = False, include_text: bool = False) -> list[Path]:
     """Write answers.csv, scores.csv and codebook.csv for the store at ``store_path`` into ``out_dir``."""
     from toolkit.store.sqlite import open_existing
@@ -148,6 +187,6 @@ def export_store(store_path, out_dir, *, keep_codes: bool = False, include_text:
     written = []
     for name, frame in frames.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False, float_format="%.10g")
+        write_private(path, neutralise_formulas(frame).to_csv(index=False, float_format="%.10g"))
         written.append(path)
     return written

@@ -21,20 +21,10 @@ from toolkit.content.datafile import read_yaml, validate
 from toolkit.errors import InstrumentError, StoreError
 from toolkit.instruments.checks import check_instrument
 from toolkit.instruments.model import Instrument
-from toolkit.store.export import _instrument, export_frames
+from toolkit.store.export import _instrument, export_frames, write_private
 
 INSTRUMENT_FORMATS = ("reproschema", "fhir", "redcap")
 ANSWER_FORMATS = ("csv", "spss", "stata", "fhir")
-
-
-def write_private(path: Path, content: str | bytes) -> Path:
-    """Create or replace ``path`` with mode 0600 before a byte is written."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_TRUNC
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return path
 
 
 def _folder(out: Path) -> Path:

@@ -157,10 +157,12 @@ def connect(path: Path) -> sqlite3.Connection:
     memory = str(path) == MEMORY
     if not memory:
         _check_location(path)
+    previous = os.umask(0o077)  # the database, its log and shared-memory files are created owner-only
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
     except sqlite3.Error as exc:
+        os.umask(previous)
         raise StoreError(f"{path}: the response store cannot be opened ({exc})") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -173,6 +175,8 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
         _create_schema(conn, path)
+        if not memory:
+            keep_private(path)
     except StoreError:
         conn.close()
         raise
@@ -182,7 +186,32 @@ def connect(path: Path) -> sqlite3.Connection:
             raise StoreError(_not_a_store(path, "it is not an SQLite database")) from None
         raise StoreError(f"{path}: the response store cannot be opened or written ({exc}); "
                          "check that the folder can be written and the disk is not full") from None
+    finally:
+        os.umask(previous)
     return conn
+
+
+class StoreReadableWarning(UserWarning):
+    """A store's files could be read by other users of this computer; their modes were made owner-only."""
+
+
+def keep_private(path: Path) -> list[Path]:
+    """Make the store's database, log and shared-memory files owner-only (0600); warn about any that were not."""
+    import warnings
+
+    fixed = []
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(file, 0o600)
+            fixed.append(file)
+    if fixed:
+        warnings.warn(f"{path}: other users of this computer could read {', '.join(f.name for f in fixed)}; "
+                      "they are now readable by you alone", StoreReadableWarning, stacklevel=3)
+    return fixed
 
 
 def _not_a_store(path: Path, why: str) -> str:
@@ -215,7 +244,8 @@ def _check_location_or_oserror(path: Path) -> None:
             raise StoreError(f"{path}: the response store cannot be written (permission denied)")
     else:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.is_dir():
+                folder.mkdir(mode=0o700, parents=True)  # answers about mental health: the owner only
         except OSError as exc:
             blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
             why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()

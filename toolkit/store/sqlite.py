@@ -30,6 +30,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -103,6 +104,7 @@ class ResponseStore:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = connect(self.path)
         self._secret_bytes: bytes | None = None
+        self.log_emptied = True  # set by erase: whether the log was truncated once the rows were gone
 
     def __repr__(self) -> str:
         return f"ResponseStore({str(self.path)!r})"
@@ -598,15 +600,29 @@ class ResponseStore:
         """Withdrawal of consent: everything about the participant is erased (see :meth:`erase`)."""
         return self.erase(participant)
 
-    def _empty_log(self) -> None:
-        """Best effort: copy the log into the file and truncate it, so erased text is not left in the log."""
+    def _empty_log(self, wait: float = 10.0) -> bool:
+        """Copy the log into the file and truncate it, so erased rows are left in no file; True once done.
+
+        A reader that is still in the middle of a read (the dashboard, a kernel) keeps the log
+        from being truncated: retried for up to ``wait`` seconds, then reported (``log_emptied``).
+        """
+        deadline = time.monotonic() + wait
         with self._lock:
             conn = self._connection()
             try:
-                conn.execute("PRAGMA busy_timeout = 2000")
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            except sqlite3.Error:
-                pass  # other readers hold the log; it is emptied by a later checkpoint
+                conn.execute("PRAGMA busy_timeout = 200")
+                while True:
+                    try:
+                        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    except sqlite3.Error:
+                        busy = 1
+                    if not busy:
+                        self.log_emptied = True
+                        return True
+                    if time.monotonic() >= deadline:
+                        self.log_emptied = False
+                        return False
+                    time.sleep(0.05)
             finally:
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
