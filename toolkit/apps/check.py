@@ -5,6 +5,10 @@ do) and a one-line summary. The checks are plain functions over the loaded files
 piece of I/O beyond reading them, running the notebooks, is a thin call to
 ``python -m pytest --nbval-lax`` with a throw-away store (``run_notebooks``), and can be
 swapped out or skipped (``--no-run``).
+
+Longer than 400 lines on purpose: one check per thing a trainer edits (workshop file,
+instruments, notebooks, translations, contacts, licences), each short, read top to bottom
+as the report is.
 """
 
 from __future__ import annotations

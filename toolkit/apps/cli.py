@@ -3,6 +3,9 @@
 Every user mistake surfaces as an ``AttuneError`` with a message that names where it is;
 ``main`` prints it and exits with the error's status (1 for an invalid data file, 2 for
 bad input), so a person never sees a traceback.
+
+Longer than 400 lines on purpose: one short function per command and the one parser that
+documents them all; each command's work is imported from the module that does it.
 """
 
 from __future__ import annotations

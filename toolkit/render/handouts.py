@@ -18,6 +18,8 @@ Like the take-home file, a page loads nothing: its style is inline, a Content-Se
 forbids every request, and a link to elsewhere is printed as its text and address. Every text
 is HTML-escaped (Markdown through mistune, which escapes, with links and images kept off
 the page). No ``@page`` size is set, so the same page prints on A4 and Letter.
+
+Longer than 400 lines on purpose: one small builder per kind of sheet, sharing one page frame.
 """
 
 from __future__ import annotations

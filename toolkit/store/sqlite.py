@@ -5,6 +5,10 @@ check-in flags, handing data back as plain Python values and pandas DataFrames. 
 is and how it is opened is ``schema.py``; what an answer may be, ``toolkit.instruments.answers``;
 long answers into wide frames, ``reshape.py``; scoring, ``toolkit.core.scoring``.
 
+Longer than 400 lines on purpose: every statement that reads or writes the file stays in this
+one class, so its transaction and consent rules (below) can be checked in one place; the
+pure parts already live elsewhere.
+
 Rules it keeps:
 
 * Nothing is written about a participant who has not consented to storage: not even

@@ -16,6 +16,8 @@ in the kernel, so nothing outlives it, and a closed browser tab simply stops the
 ``$ATTUNE_STORE``, else the default) and, while that store is missing or empty, shows the
 synthetic example cohort (``data/``) from an in-memory store, clearly marked, switching to the
 real store as soon as someone has joined. It never creates or changes the workshop's store.
+
+A little over 400 lines: the tabs share one widget's state (store, pickers, private switch).
 """
 
 from __future__ import annotations
