@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from harness import REPO, SCREENSHOTS, SESSION_01, STEP_TIMEOUT_MS
+from harness import SCREENSHOTS, SESSION_01, STEP_TIMEOUT_MS
 
 from toolkit.apps.processes import descendants, kill_all, stop_with_parent
 
