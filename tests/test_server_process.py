@@ -27,17 +27,11 @@ from pathlib import Path
 
 import psutil
 
+from toolkit.apps.private_state import SOCKETS_PREFIX, cookie_secret_file, private_dir, run_folder
 from toolkit.apps.processes import descendants, kill_all, running, stop_group
-from toolkit.apps.server import (
-    PRIVATE_SUFFIX,
-    SOCKETS_PREFIX,
-    cookie_secret_file,
-    private_dir,
-    projector_page,
-    refusal_page,
-    run_folder,
-)
+from toolkit.apps.server import projector_page, refusal_page
 from toolkit.content.text import ui, ui_files
+from toolkit.store.schema import PRIVATE_SUFFIX
 
 REPO = Path(__file__).resolve().parent.parent
 CLOSENESS = REPO / "tests" / "browser" / "notebooks" / "10_closeness.ipynb"

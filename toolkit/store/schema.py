@@ -305,6 +305,21 @@ SECRET_FILE = "store_secret"
 _MEMORY_SECRET = secrets.token_bytes(32)  # a store in memory lives and dies with this process
 
 
+PRIVATE_SUFFIX = ".private"
+
+
+def private_dir(path: Path) -> Path:
+    """The workshop's private folder beside its store (``workshop.sqlite.private/``), mode 0700.
+
+    Everything that must outlive a process but never travel with the store file lives here:
+    the store's hashing secret, the server's cookie secret and its working folders.
+    """
+    folder = path.parent / f"{path.name}{PRIVATE_SUFFIX}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder
+
+
 def store_secret(path: Path) -> bytes:
     """The secret that keys this store's hashes, made once (32 random bytes, 0600) beside the store.
 
@@ -313,9 +328,9 @@ def store_secret(path: Path) -> bytes:
     """
     if str(path) == MEMORY:
         return _MEMORY_SECRET
-    folder = path.parent / f"{path.name}.private"
+    folder = path.parent / f"{path.name}{PRIVATE_SUFFIX}"
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = private_dir(path)
         target = folder / SECRET_FILE
         if not target.exists():
             tmp = folder / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
