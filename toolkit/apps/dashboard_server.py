@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.apps.processes import catch_stop_signals, hold, restore, stop_group, stop_with_parent
+from toolkit.apps.processes import stop_group, stop_with_parent, wait_then_stop
 from toolkit.errors import AttuneError
 
 DASHBOARD = "facilitator_dashboard.ipynb"
@@ -26,20 +26,8 @@ class DashboardHandle:
     url: str
 
     def wait(self) -> int:
-        """Until JupyterLab ends, or until Ctrl-C, SIGTERM or SIGHUP here, which stop it.
-
-        JupyterLab runs in a session of its own: a signal that ended only this process
-        would leave it running, token and all, with nobody to stop it.
-        """
-        previous = catch_stop_signals()
-        try:
-            return self.process.wait()
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            hold(previous)  # a second signal must not cut the cleanup short
-            self.stop()
-            restore(previous)
+        """Until JupyterLab ends, or until Ctrl-C, SIGTERM or SIGHUP here, which stop it."""
+        return wait_then_stop(self.process, self.stop)
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM, wait, SIGKILL, wait: JupyterLab and its kernels stop whatever signals they ignore.

@@ -35,7 +35,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.apps.processes import catch_stop_signals, hold, restore, stop_group, stop_with_parent
+from toolkit.apps.processes import stop_group, stop_with_parent, wait_then_stop
 from toolkit.errors import AttuneError
 
 SHIM_NAME = "attune-rise-console-shim"
@@ -224,15 +224,7 @@ class Presentation:
 
     def wait(self) -> int:
         """Until JupyterLab ends, or Ctrl-C, SIGTERM or SIGHUP here, which stop it."""
-        previous = catch_stop_signals()
-        try:
-            return self.process.wait()
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            hold(previous)
-            self.stop()
-            restore(previous)
+        return wait_then_stop(self.process, self.stop)
 
     def stop(self, timeout: float = 15.0) -> None:
         stop_group(self.process, timeout)

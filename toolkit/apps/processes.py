@@ -52,6 +52,23 @@ def restore(previous: dict) -> None:
         signal.signal(sig, handler)
 
 
+def wait_then_stop(process: subprocess.Popen, stop) -> int:
+    """Wait for ``process``; on its end, or Ctrl-C, SIGTERM or SIGHUP here, call ``stop()``.
+
+    A server runs in a session of its own: a signal that ended only this process would leave it
+    running, token and all, with nobody to stop it. A second signal cannot cut the cleanup short.
+    """
+    previous = catch_stop_signals()
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        hold(previous)
+        stop()
+        restore(previous)
+
+
 def stop_with_parent() -> None:
     """``preexec_fn`` of a server: SIGTERM it when ``attune`` dies, even by SIGKILL, so that it shuts
     its kernels down rather than running on with nobody to stop it (Linux; elsewhere nothing)."""
