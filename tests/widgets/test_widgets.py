@@ -13,7 +13,7 @@ from toolkit.widgets import JoinForm, QuestionnaireForm
 
 A_DEVICE = "a" * 43  # a device key as the server makes them
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CODE = "amber-fox-42"
 DEVICE = "this-browser-device-key-0123456789abcdef"  # as the server's cookie hands it to the kernel
 

@@ -31,7 +31,7 @@ from toolkit.store.sqlite import ResponseStore
 from toolkit.widgets import dashboard as shell
 
 K = 5
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 PAYLOAD = "<img src=x onerror=alert(1)>"
 SATISFIED = {"csi4_1": 5, "csi4_2": 4, "csi4_3": 4, "csi4_4": 4}  # total 17: "satisfied"

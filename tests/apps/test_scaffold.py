@@ -15,7 +15,7 @@ from toolkit.errors import InstrumentError
 from toolkit.instruments import load_instrument_file
 from toolkit.settings import load_workshop
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, list[str], str]:

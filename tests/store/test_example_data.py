@@ -15,7 +15,7 @@ from toolkit.core.scoring import score
 from toolkit.instruments import MISSING_CODES, load_instrument
 from toolkit.store.example_data import DEFAULT_SEED, INSTRUMENTS, load_into_store, make_cohort, write_cohort
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES = ("participants.csv", "answers.csv", "README.md")
 
 

@@ -33,7 +33,7 @@ from toolkit.apps.server import projector_page, refusal_page
 from toolkit.content.text import ui, ui_files
 from toolkit.store.schema import PRIVATE_SUFFIX
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CLOSENESS = REPO / "tests" / "browser" / "notebooks" / "10_closeness.ipynb"
 PAGES = REPO / "toolkit" / "content" / "pages"
 

@@ -25,7 +25,7 @@ from toolkit.instruments import load_instrument
 from toolkit.render.handouts import CSP, SessionHandout, render_handout, session_text
 from toolkit.settings import load_workshop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "toolkit" / "content" / "exercises"
 WORKSHOPS = {"en": ROOT / "workshop.yaml", "es": ROOT / "workshops" / "es" / "workshop.yaml"}
 #: session number -> the exercise sheets it must carry, as (content file, key of its title)

@@ -21,7 +21,7 @@ from toolkit.apps.cli import main
 from toolkit.apps.scaffold import new_instrument
 from toolkit.content.datafile import read_yaml
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = PROJECT / "notebooks"
 DEFAULT_SESSIONS = {
     "00_welcome": ["relationship_safety", "session_check"], "01_recognizing": ["eu_signs", "who5", "session_check"],

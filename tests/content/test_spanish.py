@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPANISH = ROOT / "notebooks" / "es"
 BUNDLED = ROOT / "toolkit" / "instruments" / "bundled"
 WORKSHOP = ROOT / "workshops" / "es" / "workshop.yaml"

@@ -19,7 +19,7 @@ import pytest
 
 from toolkit.store.sqlite import ResponseStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 ITEMS = [f"who5_{i}" for i in range(1, 6)]
 

@@ -19,7 +19,7 @@ from toolkit.widgets import JoinForm
 
 CODE = "amber-fox-42"
 XSS = "<img src=x onerror=alert(1)>"
-CONTENT = Path(__file__).resolve().parent.parent / "toolkit" / "content" / "exercises"
+CONTENT = Path(__file__).resolve().parents[2] / "toolkit" / "content" / "exercises"
 CONTENT_FILES = [CONTENT / "therapy_approaches.yaml", CONTENT / "first_step.yaml"]
 EXERCISES = ["therapist_checklist", "conversation_plan", "action_plan"]
 

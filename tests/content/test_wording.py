@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CARRERE = [ROOT / "notebooks" / "03_communication.md", ROOT / "notebooks" / "es" / "03_comunicacion.md",
            ROOT / "toolkit" / "content" / "exercises" / "i_statement.yaml"]
 

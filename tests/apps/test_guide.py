@@ -21,7 +21,7 @@ from toolkit.apps.cli import main
 from toolkit.apps.guide import GUIDE_DIR, guide_path
 from toolkit.render.guide import CSP, render_guide, slug
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 GUIDE = GUIDE_DIR / "facilitator-guide.md"
 ATTUNE = Path(sys.executable).with_name("attune")

@@ -18,7 +18,7 @@ from toolkit.widgets import JoinForm
 from toolkit.widgets.exercises import SpeakerListenerCard
 from toolkit.widgets.exercises.takehome_widget import saved_entries
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 A, B, C, D = "amber-fox-42", "quiet-owl-17", "brave-otter-23", "calm-heron-31"
 SAFE = {"afraid": 0, "hurt_or_threatened": 0, "controlled": 0, "safe_together": 1}
 

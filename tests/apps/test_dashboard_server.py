@@ -15,7 +15,7 @@ from pathlib import Path
 from toolkit.apps.dashboard_server import start_dashboard
 from toolkit.apps.processes import descendants, running
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 
 
