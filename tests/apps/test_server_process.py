@@ -9,6 +9,7 @@ would after rebooting.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -195,8 +196,11 @@ def test_serve_started_with_sigint_ignored_stops_on_sigterm_and_leaves_nothing_b
         sockets = kernel_sockets_folders(server.process.pid)
         assert len(sockets) == 1 and mode(sockets[0]) == 0o700
         kernels = [p for p in everyone if "ipykernel" in " ".join(p.cmdline())]
-        # Kernels listen on Unix sockets in that folder, not on TCP ports something else could take first.
-        assert kernels and not [c for k in kernels for c in k.net_connections("inet") if c.status == psutil.CONN_LISTEN]
+        # Kernels listen on Unix sockets in that folder, not on TCP ports something else could take first:
+        # each kernel's connection file (``-f FILE`` on its command line) says which transport it binds.
+        files = [Path(k.cmdline()[k.cmdline().index("-f") + 1]) for k in kernels]
+        assert files and all(json.loads(f.read_text())["transport"] == "ipc" for f in files)
+        assert all(f.is_relative_to(sockets[0]) for f in files)  # and gone with that folder
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=60) == 0
         assert not [p for p in everyone if running(p)]

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from toolkit.apps.private_state import cookie_secret_file, private_dir, run_folder, sockets_folder, write_private_text
@@ -192,7 +193,12 @@ class ServerPlan:
             # a room of kernels starting on two cores that is too short, and the page came without
             # its join form. A page that takes longer is still a page.
             f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
-            "--Voila.tornado_settings={'headers': {'X-Frame-Options': 'DENY'}}",
+            # No page of ours in a frame; no websocket message larger than a participant could send.
+            f"--Voila.tornado_settings={{'headers': {{'X-Frame-Options': 'DENY'}}, "
+            f"'websocket_max_message_size': {MAX_WS_MESSAGE}}}",
+            # A page left alone (a phone locked through a break) keeps its kernel this long; answers are
+            # saved per change, so a page whose kernel was culled resumes from the device key.
+            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}", "--MappingKernelManager.cull_interval=300",
             # The browser's device key, set by WorkshopIdentityProvider, reaches the page's kernel.
             f"--VoilaConfiguration.http_header_envs={[DEVICE_HEADER]!r}",
             *([f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.RoomKernelManager"]
@@ -265,6 +271,18 @@ def refusal_page(language: str) -> str:
 
 
 
+#: Largest websocket message (bytes): a page's messages are answers and clicks, far smaller.
+MAX_WS_MESSAGE = 2 * 1024 * 1024
+#: Seconds a page's kernel may sit idle before it is shut down (a phone locked through a 15-minute break survives).
+CULL_IDLE_S = 20 * 60
+
+
+def end_of_day(now: datetime | None = None) -> datetime:
+    """Midnight after ``now`` (local time): when the workshop day's sign-in cookie expires."""
+    now = now if now is not None and now.tzinfo is not None else (now or datetime.now()).astimezone()
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _identity_provider():
     """Voilà's token check, with a plain refusal instead of Jupyter's login form.
 
@@ -285,6 +303,12 @@ def _identity_provider():
         def get_handlers(self):
             return [(path, WorkshopLoginHandler if path == r"/login" else handler)
                     for path, handler in super().get_handlers()]
+
+        def set_login_cookie(self, handler, user):
+            """The workshop sign-in lasts the workshop day (not Jupyter's 30 days) and is never sent cross-site."""
+            self.cookie_options = {**self.cookie_options, "samesite": "Strict", "httponly": True,
+                                   "expires": end_of_day()}
+            super().set_login_cookie(handler, user)
 
         async def get_user(self, handler):
             user = super().get_user(handler)
