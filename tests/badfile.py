@@ -7,7 +7,10 @@ valid text is edited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 
 def line_of(text: str | Path, fragment: str) -> int:
@@ -24,3 +27,17 @@ def write_changed(path: Path, valid: str, old: str, new: str) -> tuple[Path, str
     text = valid.replace(old, new)
     path.write_text(text, encoding="utf-8")
     return path, text
+
+
+def problems_of(load: Callable[[Path], object], error: type[Exception], path: Path) -> list[str]:
+    """Every ``path:line: message`` that loading ``path`` reports (it must fail with ``error``)."""
+    with pytest.raises(error) as caught:
+        load(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def assert_only_problem(problems: list[str], path: Path, line: int, fragment: str) -> None:
+    """Exactly one problem, at ``path:line``, saying ``fragment``."""
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}:{line}: "), problems[0]
+    assert fragment in problems[0], problems[0]

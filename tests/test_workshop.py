@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import badfile
 import pytest
 from badfile import line_of, write_changed
 
@@ -52,16 +53,11 @@ def changed(folder: Path, old: str, new: str) -> tuple[Path, str]:
 
 
 def problems_of(path: Path) -> list[str]:
-    with pytest.raises(WorkshopFileError) as caught:
-        load_workshop(path)
-    return [str(p) for p in caught.value.problems]
+    return badfile.problems_of(load_workshop, WorkshopFileError, path)
 
 
 def assert_only_problem(path: Path, line: int, fragment: str) -> None:
-    problems = problems_of(path)
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{path}:{line}: "), problems[0]
-    assert fragment in problems[0], problems[0]
+    badfile.assert_only_problem(problems_of(path), path, line, fragment)
 
 
 # --- a valid file -------------------------------------------------------------------------------

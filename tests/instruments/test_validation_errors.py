@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import badfile
 import pytest
 from badfile import line_of, write_changed
 
@@ -30,16 +31,11 @@ def changed(tmp_path: Path, instrument_id: str, old: str, new: str) -> tuple[Pat
 
 
 def problems_of(path: Path) -> list[str]:
-    with pytest.raises(InstrumentError) as caught:
-        load_instrument_file(path)
-    return [str(p) for p in caught.value.problems]
+    return badfile.problems_of(load_instrument_file, InstrumentError, path)
 
 
 def assert_only_problem(path: Path, line: int, fragment: str) -> None:
-    problems = problems_of(path)
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{path}:{line}: "), problems[0]
-    assert fragment in problems[0], problems[0]
+    badfile.assert_only_problem(problems_of(path), path, line, fragment)
 
 
 # --- Shape of the file (pydantic and the YAML reader) --------------------------------------------
