@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint bench clean
+.PHONY: setup browser postgres run test lint bench clean
 
 setup: $(STAMP)
 
@@ -19,13 +19,19 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL for the store tests on the second back end: the tests start their own
+# throw-away server on loopback (tests/postgres.py); nothing is started here.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 run: setup
 	$(BIN)/attune serve --with-dashboard
 
 # Lint and architecture first (seconds), then unit tests and every notebook once under nbval on
 # both cores (a notebook's cells stay together with --dist loadfile), then the browser tests
 # alone: they start real servers and Chromium, and time on a busy machine is what makes them flaky.
-test: setup browser
+test: setup browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --nbval-lax --ignore=tests/browser tests notebooks
