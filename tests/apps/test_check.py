@@ -20,6 +20,7 @@ from toolkit.apps.check import Finding, Report, check_workshop, nbval_findings, 
 from toolkit.apps.cli import main
 from toolkit.apps.scaffold import new_instrument
 from toolkit.content.datafile import read_yaml
+from toolkit.instruments.loader import BUNDLED_DIR
 
 PROJECT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = PROJECT / "notebooks"
@@ -390,13 +391,34 @@ sessions:
     assert pareja.where == f"checklists/pareja.yaml:{bands[0]}"
     assert pareja.message.startswith("[es] instrument 'pareja': 4 texts with no 'es' version, shown in English")
     assert pareja.message.endswith(f"(lines {', '.join(map(str, bands))})")
-    assert any("instrument 'who5'" in f.message for f in report.warnings)  # bundled texts count too
+    # the bundled validated questionnaires: their own texts are in Spanish, their published wording is a note
+    assert not [f for f in report.warnings if "instrument 'who5'" in f.message]
+    who5 = only(report, "instrument 'who5': validated wording shown in English")
+    assert who5.level == "info" and "items.text" in who5.message and "bands" not in who5.message
+    notes = len(report.notes)
+    assert notes == 4  # who5, phq4, csi4, brs
     code, lines, _ = run_cli(capsys, "check", "--no-run")
-    assert code == 0 and lines[-1] == f"0 errors, {len(report.warnings)} warnings"
+    assert code == 0 and lines[-1] == "0 errors, 1 warning, 4 notes"  # pareja's untranslated bands
 
     edit_notebook(tmp_path / "notebooks" / "es" / "05_seeking_help.ipynb", untag_first_note)
     code, lines, _ = run_cli(capsys, "check", "--no-run")
-    assert code == 1 and lines[-1] == f"1 error, {len(report.warnings)} warnings"
+    assert code == 1 and lines[-1] == "1 error, 1 warning, 4 notes"
+
+
+def test_validated_wording_without_the_language_is_a_note_and_the_rest_a_warning(tmp_path):
+    """Only the paths an instrument names under validated_wording are excused; one own text still warns."""
+    data = yaml.safe_load((BUNDLED_DIR / "brs.yaml").read_text(encoding="utf-8"))
+    data["id"] = "resilience_copy"
+    del data["scales"][0]["bands"][0]["feedback"]["es"]
+    copy = tmp_path / "brs_copy.yaml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = make_workshop(tmp_path, {"04_trauma_resilience": ["brs_copy.yaml"]}, language="es", locale="es-ES")
+    findings = [f for f in check_workshop(path, run=False).findings if "'resilience_copy'" in f.message]
+    assert [f.level for f in findings] == ["info", "warning"], findings
+    note, warning = findings
+    assert "(13 texts: instructions, items.text, response_scales.options.label, title)" in note.message
+    assert "1 text with no 'es' version" in warning.message
+    assert warning.where.endswith(f"brs_copy.yaml:{read_yaml(copy).line_of(('scales', 0, 'bands', 0, 'feedback'))}")
 
 
 # --- running the notebooks ----------------------------------------------------------------------

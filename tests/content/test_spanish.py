@@ -65,21 +65,32 @@ def test_validated_instruments_record_their_spanish_translation_status(inst_id):
         assert "es" not in data["title"]
 
 
+#: What may be marked as an instrument's published wording; scale and band texts, notes and
+#: descriptions are always Attune's own.
+PUBLISHED_KINDS = {"title", "instructions", "items.text", "response_scales.options.label",
+                   "response_scales.low_label", "response_scales.high_label", "licence.terms", "licence.attribution"}
+
+
 @pytest.mark.parametrize("inst_id", VALIDATED)
 def test_texts_attune_wrote_for_a_validated_questionnaire_are_in_spanish(inst_id):
-    """Band labels and feedback, scale labels and descriptions, adapted notes: the toolkit's own words."""
-    data = yaml.safe_load((BUNDLED / f"{inst_id}.yaml").read_text(encoding="utf-8"))
-    own = [data["adapted_wording_note"]] if "adapted_wording_note" in data else []
-    for scale in data.get("scales", []):
-        own += [scale["label"]] + ([scale["description"]] if "description" in scale else [])
-        for band in scale.get("bands", []):
-            own += [band["label"], band["feedback"]]
-    assert own
-    for text in own:
-        assert text.get("es") and text["es"] != text["en"], f"{inst_id}: {text['en'][:60]!r} has no Spanish"
-    note = data.get("adapted_wording_note", {}).get("en", "")
+    """Everything outside the published wording (bands, scale labels and descriptions, adapted notes,
+    our instructions, licence sentences we wrote) is the toolkit's own and has Spanish."""
+    from toolkit.apps.check import untranslated_locs
+    from toolkit.content.datafile import read_yaml
+    from toolkit.instruments import load_instrument
+
+    inst = load_instrument(inst_id)
+    assert {"items.text", "response_scales.options.label"} <= set(inst.validated_wording) <= PUBLISHED_KINDS
+    located = read_yaml(BUNDLED / f"{inst_id}.yaml")
+    own = [loc for loc in untranslated_locs(located, "es") if not inst.is_validated_wording(loc)]
+    assert own == [], f"{inst_id}: own texts without Spanish at lines {[located.line_of(loc) for loc in own]}"
+    for scale in inst.scales:
+        assert scale.label["es"] != scale.label["en"]
+        for band in scale.bands:
+            assert band.feedback["es"] != band.feedback["en"], (inst_id, band.id)
+    note = (inst.adapted_wording_note or {}).get("en", "")
     if note.startswith("Toolkit wording"):  # the instruction is Attune's own, so it is in Spanish too
-        assert data["instructions"].get("es"), inst_id
+        assert "instructions" not in inst.validated_wording and inst.instructions.get("es"), inst_id
 
 
 def test_spanish_feedback_uses_decimal_commas_and_no_decimal_points():
@@ -87,6 +98,7 @@ def test_spanish_feedback_uses_decimal_commas_and_no_decimal_points():
         text = (BUNDLED / f"{inst_id}.yaml").read_text(encoding="utf-8")
         spanish = " ".join(re.findall(r"^\s*es: (?:>-\n)?((?:.*\n)*?)(?=^\s*(?:en|es|[a-z_]+):|^\s*-|\Z)", text,
                                       flags=re.MULTILINE))
+        spanish = re.sub(r"(?:doi:|https?://)\S+", "", spanish)  # a DOI or address keeps its dots
         assert not re.search(r"\d\.\d", spanish), inst_id
     assert "13,5" in (BUNDLED / "csi4.yaml").read_text(encoding="utf-8")
 
@@ -109,7 +121,7 @@ def _strings(widget, seen=None):
 
 def test_eu_signs_form_in_spanish_shows_spanish_items_buttons_and_feedback():
     from toolkit.instruments import load_instrument
-    from toolkit.store.sqlite import ResponseStore
+    from toolkit.store.responses import ResponseStore
     from toolkit.widgets import QuestionnaireForm
 
     inst = load_instrument("eu_signs")
@@ -138,7 +150,7 @@ def test_eu_signs_form_in_spanish_shows_spanish_items_buttons_and_feedback():
 
 
 def test_help_indicators_fear_answer_shows_private_support_in_spanish():
-    from toolkit.store.sqlite import ResponseStore
+    from toolkit.store.responses import ResponseStore
     from toolkit.widgets import QuestionnaireForm
 
     form = QuestionnaireForm("help_indicators", ResponseStore(":memory:"), "amber-fox-42", "t", language="es",
@@ -163,18 +175,18 @@ def test_spanish_workshop_lists_the_spanish_notebooks():
     assert [s.instruments for s in ws.spec.sessions] == [s.instruments for s in english.spec.sessions]
 
 
-def test_spanish_workshop_check_reports_only_warnings(monkeypatch):
-    """`attune check --no-run`: no errors; texts in English only for validated questionnaires (expected)."""
+def test_spanish_workshop_check_reports_no_missing_translation_and_one_note_per_validated_questionnaire(monkeypatch):
+    """`attune check --no-run`: no errors, no text of ours without Spanish; each validated questionnaire
+    gets one note that its published wording stays English, not a missing-translation warning."""
     from toolkit.apps.check import check_workshop
 
     monkeypatch.chdir(ROOT)
     report = check_workshop(WORKSHOP, run=False)
     assert not report.errors, "\n".join(map(str, report.errors))
-    for finding in report.warnings:
-        m = re.match(r"\[es\] instrument '(\w+)'", finding.message)
-        if m:
-            assert m.group(1) in VALIDATED, f"{m.group(1)} still has texts without Spanish: {finding}"
-        assert "parameters cell sets language" not in finding.message
+    assert not [f for f in report.warnings if f.message.startswith("[es]")], "\n".join(map(str, report.warnings))
+    noted = [re.match(r"\[es\] instrument '(\w+)': validated wording shown in English", f.message) for f in report.notes]
+    assert sorted(m.group(1) for m in noted if m) == sorted(VALIDATED)
+    assert report.summary.endswith(f", {len(VALIDATED)} notes")
 
 
 # -- support contacts for Spanish-speaking Latin America ------------------------------------------

@@ -241,3 +241,19 @@ def test_a_scale_label_whose_stated_range_no_longer_fits_its_items_is_reported(t
     line = line_of(text, "label: {en: Signs noticed (0 to 7)")
     assert all(p.startswith(f"{path}:{line}: ") for p in problems), problems
     assert "says 0 to 7, but its scores run from 0 to 6" in problems[0]
+
+
+# --- Published wording ----------------------------------------------------------------------------
+
+
+def test_validated_wording_names_only_texts_that_can_be_published(tmp_path):
+    """Band feedback is always the toolkit's own: marking it as published wording would hide it from translation."""
+    path, text = changed(tmp_path, "brs", "validated_wording: [title,", "validated_wording: [scales.bands.feedback, title,")
+    problems = problems_of(path)
+    assert len(problems) == 1 and f"{path}:{line_of(text, 'validated_wording: [')}:" in problems[0]
+    assert "items.text" in problems[0]  # the message lists what may be named
+
+
+def test_validated_wording_belongs_to_a_validated_instrument(tmp_path):
+    path, text = changed(tmp_path, "eu_signs", "\ntitle:", "\nvalidated_wording: [items.text]\ntitle:")
+    assert_only_problem(path, line_of(text, "validated_wording:"), "only a validated instrument has published wording")

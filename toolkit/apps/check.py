@@ -30,9 +30,10 @@ from toolkit.content.text import CONTENT_DIR, UI_DIR, ui_files
 from toolkit.errors import DataFileError, Problem
 from toolkit.instruments import Instrument, bundled_ids, load_instrument
 from toolkit.instruments.loader import BUNDLED_DIR
+from toolkit.instruments.model import wording_path
 from toolkit.settings import DEFAULT_K, ENV_STORE, LANGUAGE_PATTERN, Workshop, bundled_path, load_workshop
 
-Level = Literal["error", "warning"]
+Level = Literal["error", "warning", "info"]
 FACILITATOR_MARK = "Facilitator notes"  # how every facilitator note starts (notebooks/CONVENTIONS.md)
 CRISIS_FILE = CONTENT_DIR / "crisis_resources.yaml"
 
@@ -71,8 +72,14 @@ class Report:
         return [f for f in self.findings if f.level == "warning"]
 
     @property
+    def notes(self) -> list[Finding]:
+        """What a trainer should know but need not fix (validated wording kept as published)."""
+        return [f for f in self.findings if f.level == "info"]
+
+    @property
     def summary(self) -> str:
-        return f"{_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')}"
+        notes = f", {_count(len(self.notes), 'note')}" if self.notes else ""
+        return f"{_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')}{notes}"
 
     @property
     def exit_code(self) -> int:
@@ -204,38 +211,57 @@ def setting_findings(ws: Workshop) -> list[Finding]:
 # -- translations -------------------------------------------------------------------------------
 
 def translation_findings(ws: Workshop, instruments: dict[str | Path, Instrument]) -> list[Finding]:
-    """Per file, the participant texts that have no translation into the workshop's language."""
+    """Per file, the participant texts that have no translation into the workshop's language.
+
+    A validated instrument's published wording (its ``validated_wording``) is not a missing
+    translation: it may only be translated from an official version, so it gets one note, not a warning.
+    """
     language = ws.spec.language
     if language == "en":
         return []
     from toolkit.core.support import crisis_resources
 
-    sources: list[tuple[str, LocatedData, Iterable[tuple]]] = [("workshop file", ws.source, [()])]
+    sources: list[tuple[str, LocatedData, Iterable[tuple], Instrument | None]] = [("workshop file", ws.source, [()], None)]
     for source, inst in instruments.items():
         path = BUNDLED_DIR / f"{source}.yaml" if isinstance(source, str) else source
-        sources.append((f"instrument {inst.id!r}", read_yaml(path), [()]))
+        sources.append((f"instrument {inst.id!r}", read_yaml(path), [()], inst))
     for path in ui_files():
-        sources.append((f"UI strings {path.stem}", read_yaml(path), [()]))
+        sources.append((f"UI strings {path.stem}", read_yaml(path), [()], None))
     for path in sorted(CONTENT_DIR.rglob("*.yaml")):
         if path.parent != UI_DIR and path.name != CRISIS_FILE.name:
-            sources.append((f"content {path.relative_to(CONTENT_DIR).as_posix()}", read_yaml(path), [()]))
+            sources.append((f"content {path.relative_to(CONTENT_DIR).as_posix()}", read_yaml(path), [()], None))
     used = crisis_resources(ws.spec.locale, language).locale
     sources.append((f"crisis resources for {used}", read_yaml(CRISIS_FILE),
-                    [("notice",), ("kinds",), ("locales", used)]))
+                    [("notice",), ("kinds",), ("locales", used)], None))
     out = []
-    for what, located, roots in sources:
-        lines = untranslated(located, language, roots)
+    for what, located, roots, inst in sources:
+        missing = untranslated_locs(located, language, roots)
+        published = [loc for loc in missing if inst is not None and inst.is_validated_wording(loc)]
+        lines = sorted(located.line_of(loc) or 0 for loc in missing if loc not in published)
         if lines:
             out.append(Finding("warning", f"{_show(located.path)}:{lines[0]}",
                                f"[{language}] {what}: {_count(len(lines), 'text')} with no {language!r} version, shown in "
                                f"English (line{'s' if len(lines) > 1 else ''} {_lines(lines)})"))
+        if published:
+            first = min(located.line_of(loc) or 0 for loc in published)
+            kinds = ", ".join(sorted({wording_path(loc) for loc in published}))
+            out.append(Finding("info", f"{_show(located.path)}:{first}",
+                               f"[{language}] {what}: validated wording shown in English, as published "
+                               f"({_count(len(published), 'text')}: {kinds}): the file has no official {language!r} "
+                               "version; add one only from a published translation you can read, with its source "
+                               "under verification"))
     return out
 
 
 def untranslated(located: LocatedData, language: str, roots: Iterable[tuple] = ((),)) -> list[int]:
     """The line of every language map under ``roots`` that lacks ``language`` (or its base language)."""
+    return sorted(located.line_of(loc) or 0 for loc in untranslated_locs(located, language, roots))
+
+
+def untranslated_locs(located: LocatedData, language: str, roots: Iterable[tuple] = ((),)) -> list[tuple]:
+    """Where each language map under ``roots`` lacks ``language`` (or its base language) is."""
     base = language.split("-")[0]
-    lines = []
+    locs = []
     for root in roots:
         node = located.data
         for key in root:
@@ -245,8 +271,8 @@ def untranslated(located: LocatedData, language: str, roots: Iterable[tuple] = (
                 node = node[key] if isinstance(node, list) and isinstance(key, int) and key < len(node) else None
         for loc, texts in _language_maps(node, root):
             if language not in texts and base not in texts:
-                lines.append(located.line_of(loc) or 0)
-    return sorted(lines)
+                locs.append(loc)
+    return locs
 
 
 def _language_maps(node: Any, loc: tuple) -> Iterable[tuple[tuple, dict]]:

@@ -28,6 +28,7 @@ def check_instrument(inst: Instrument, src: LocatedData) -> list[Problem]:
     for s_i, scale in enumerate(inst.scales):
         problems += _scale(inst, scale, s_i, src)
     problems += _safety(inst, src)
+    problems += _validated_wording(inst, src)
     return sorted(problems, key=lambda p: p.line or 0)
 
 
@@ -238,6 +239,14 @@ def _conditions(when: Condition | AnyOf, loc: tuple = ()) -> Iterable[tuple[tupl
     else:
         for k, c in enumerate(when.any):
             yield from _conditions(c, loc + ("any", k))
+
+
+def _validated_wording(inst: Instrument, src: LocatedData) -> list[Problem]:
+    """Only a validated instrument has published wording; the others' texts are all the toolkit's own."""
+    if inst.validated_wording and inst.kind != "validated":
+        return [src.problem(("validated_wording",), f"only a validated instrument has published wording; this one is "
+                                                    f"kind {inst.kind!r}, so remove validated_wording")]
+    return []
 
 
 def _safety(inst: Instrument, src: LocatedData) -> list[Problem]:

@@ -31,6 +31,17 @@ def _require_english(texts: dict[str, str]) -> dict[str, str]:
 Text = Annotated[dict[Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")], str], AfterValidator(_require_english)]
 
 
+#: The texts that can be an instrument's published wording; scale and band texts, notes and
+#: descriptions are always the toolkit's own.
+PublishedText = Literal["title", "instructions", "time_frame", "items.text", "items.help", "response_scales.options.label",
+                        "response_scales.low_label", "response_scales.high_label", "licence.terms", "licence.attribution"]
+
+
+def wording_path(loc: tuple) -> str:
+    """``("items", 3, "text")`` as ``items.text``: the path a ``validated_wording`` entry names."""
+    return ".".join(str(key) for key in loc if not isinstance(key, int))
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
@@ -186,6 +197,10 @@ class Instrument(Strict):
     citations: list[str] = Field(default_factory=list)
     verification: list[Verification] = Field(default_factory=list)
     time_frame: Text | None = None
+    #: Which texts are the instrument's published wording, as dotted paths (``items.text``,
+    #: ``response_scales.options.label``, ``instructions``, ...): shown as published and translated
+    #: only from an official version. Every other text is the toolkit's own, translated like any other.
+    validated_wording: list[PublishedText] = Field(default_factory=list)
 
     # Convenience views used by scoring and widgets (pure, computed on demand).
     def item(self, item_id: str) -> Item:
@@ -198,6 +213,10 @@ class Instrument(Strict):
         if item.response_scale is None:
             return None
         return next(r for r in self.response_scales if r.id == item.response_scale)
+
+    def is_validated_wording(self, loc: tuple) -> bool:
+        """Whether the text at ``loc`` (keys and list indexes into the file) is published wording."""
+        return wording_path(loc) in self.validated_wording
 
     @property
     def item_ids(self) -> list[str]:

@@ -1,640 +1,364 @@
-"""The response store: one SQLite file holding what participants answered, and nothing else.
+"""What an Attune store file is: its tables, and how a file is opened as one.
 
-The SQLite mechanics: transactions and queries for consent, answers, submissions and
-check-in flags, handing data back as plain Python values and pandas DataFrames. What the file
-is and how it is opened is ``schema.py``; what an answer may be, ``toolkit.instruments.answers``;
-long answers into wide frames, ``reshape.py``; scoring, ``toolkit.core.scoring``.
+``connect`` gives a connection to a store, refusing anything that is not one before writing:
 
-Longer than 400 lines on purpose: every statement that reads or writes the file stays in this
-one class, so its transaction and consent rules (below) can be checked in one place; the
-pure parts already live elsewhere.
-
-Rules it keeps:
-
-* Nothing is written about a participant who has not consented to storage: not even
-  their code. ``register(code, storage_consent=False)`` writes nothing.
-* Every write is its own ``BEGIN IMMEDIATE`` transaction (``synchronous=FULL``, WAL), so an
-  answer that was acknowledged (the method returned) survives the kernel killing the process.
-* One connection per store object, shared by threads under a lock.
-* ``erase`` removes every row about a code in one transaction (``secure_delete`` on), then
-  tries to empty the write-ahead log.
-* Whether two people may be paired for couple work is one yes or no for the pair
-  (``pairing_advised``): never which of them, nor why. A partner-safety rule that fired
-  leaves a pairing hold, whatever the check-in consent.
-* A code opens nothing: who may act as a participant is decided by a device key or the
-  recovery phrase (``enrol``, ``device_code``, ``owns``, ``resume``), of which only keyed
-  hashes are kept (``toolkit.core.resume``).
-
-Times are UTC, ISO 8601 (``2025-03-01T18:04:05.123456+00:00``).
+* A file that is not an Attune store is never changed: it is recognised by its ``meta``
+  table (key ``attune_store``) before anything is written; a new, empty file is set up.
+* The connection runs in WAL mode with ``synchronous=FULL``, so an acknowledged write
+  survives the process being killed and many processes (one Voila kernel per participant)
+  can write to one file; a writer waits up to 30 s for another one to finish.
+* ``secure_delete`` is on, so erased text is overwritten in the file.
+* A version 1 store (before resume keys) is brought up to version 2 when opened: its
+  participants keep their answers but, having no phrase, can come back only on a device
+  that joins again (see ``toolkit.core.resume``).
+* A version 2 store is brought up to version 3 (the couple-comparison consent, how a
+  participant chose to be reached for a check-in, and pairing holds): nobody has agreed to
+  a couple comparison yet, and nobody has chosen how to be reached.
+* The secret that keys the store's hashes lives beside the file, in the workshop's private
+  folder (``workshop.sqlite.private/store_secret``, 0600), never in the file itself.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from toolkit.core import resume as keys
-from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
-from toolkit.errors import AttuneError, ConsentError, StoreError, UnknownParticipantError
-from toolkit.instruments import Instrument, load_instrument
-from toolkit.instruments.answers import check_level, check_timepoint, decode_answer, encode_answer
-from toolkit.store.schema import (
-    ANSWER_COLUMNS,
-    BUSY_TIMEOUT_MS,
-    PARTICIPANT_COLUMNS,
-    PARTICIPANT_FIELDS,
-    connect,
-    store_secret,
-)
-from toolkit.store.schema import now as _now
+from toolkit.errors import StoreError
+from toolkit.instruments import MISSING_CODES
 
-if TYPE_CHECKING:
-    import pandas as pd
+SCHEMA_VERSION = 3
+STORE_KEY = "attune_store"
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+MEMORY = ":memory:"
+
+_MISSING_SQL = ", ".join(f"'{code}'" for code in MISSING_CODES)
+
+SCHEMA = [
+    """CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE participants (
+        code               TEXT PRIMARY KEY,
+        storage_consent    INTEGER NOT NULL CHECK (storage_consent IN (0, 1)),
+        storage_consent_at TEXT NOT NULL,
+        checkin_consent    INTEGER NOT NULL CHECK (checkin_consent IN (0, 1)),
+        checkin_consent_at TEXT NOT NULL,
+        created_at         TEXT NOT NULL
+    )""",
+    # One request per person (a new one replaces the old); a couple is linked only when
+    # both have asked for each other. The partner need not have registered yet.
+    """CREATE TABLE couple_requests (
+        code         TEXT PRIMARY KEY REFERENCES participants (code),
+        partner      TEXT NOT NULL CHECK (partner <> code),
+        requested_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX couple_requests_partner ON couple_requests (partner)",
+    f"""CREATE TABLE answers (
+        id                 INTEGER PRIMARY KEY,
+        participant        TEXT NOT NULL REFERENCES participants (code),
+        instrument         TEXT NOT NULL,
+        instrument_version TEXT NOT NULL,
+        item               TEXT NOT NULL,
+        timepoint          TEXT NOT NULL,
+        value              REAL NULL,
+        text               TEXT NULL,
+        missing            TEXT NULL CHECK (missing IN ({_MISSING_SQL})),
+        answered_at        TEXT NOT NULL,
+        UNIQUE (participant, instrument, item, timepoint),
+        CHECK ((value IS NOT NULL) + (text IS NOT NULL) + (missing IS NOT NULL) = 1)
+    )""",
+    """CREATE TABLE submissions (
+        id                 INTEGER PRIMARY KEY,
+        participant        TEXT NOT NULL REFERENCES participants (code),
+        instrument         TEXT NOT NULL,
+        instrument_version TEXT NOT NULL,
+        timepoint          TEXT NOT NULL,
+        submitted_at       TEXT NOT NULL,
+        UNIQUE (participant, instrument, timepoint)
+    )""",
+    # A log: each flagged submission adds a row, so a flag the facilitator saw never vanishes
+    # because the form was submitted again.
+    """CREATE TABLE checkins (
+        id          INTEGER PRIMARY KEY,
+        participant TEXT NOT NULL REFERENCES participants (code),
+        instrument  TEXT NOT NULL,
+        timepoint   TEXT NOT NULL,
+        level       TEXT NOT NULL,
+        rules       TEXT NOT NULL,
+        flagged_at  TEXT NOT NULL
+    )""",
+    "CREATE INDEX checkins_participant ON checkins (participant)",
+    "CREATE INDEX submissions_participant ON submissions (participant)",
+]
+
+#: Version 2: who may come back as a participant. Only keyed hashes are kept, never a key or a phrase.
+SCHEMA_V2 = [
+    "ALTER TABLE participants ADD COLUMN phrase_hash TEXT NULL",
+    # One participant per device (browser) and workshop; a participant may have several devices.
+    """CREATE TABLE devices (
+        key_hash TEXT PRIMARY KEY,
+        code     TEXT NOT NULL REFERENCES participants (code),
+        added_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX devices_code ON devices (code)",
+    # Wrong phrases per typed code, kept for codes that exist and codes that do not alike, so
+    # the lock says nothing about which codes exist. Keyed by a hash of the code.
+    """CREATE TABLE resume_attempts (
+        code_hash    TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        locked_until TEXT NULL
+    )""",
+]
+
+#: Version 3: the couple comparison's own consent; how a participant chose to be reached for a
+#: check-in; and pairing holds, one row per participant for whom a partner-safety rule fired
+#: (kept whatever the check-in consent, read only as "is pairing advised for this pair?").
+SCHEMA_V3 = [
+    "ALTER TABLE participants ADD COLUMN couple_consent INTEGER NOT NULL DEFAULT 0 CHECK (couple_consent IN (0, 1))",
+    "ALTER TABLE participants ADD COLUMN couple_consent_at TEXT NULL",
+    "ALTER TABLE participants ADD COLUMN checkin_reach TEXT NULL CHECK (checkin_reach IN ('break', 'screen'))",
+    """CREATE TABLE pairing_holds (
+        code    TEXT PRIMARY KEY REFERENCES participants (code),
+        held_at TEXT NOT NULL
+    )""",
+]
+
+#: Every table that holds rows about a participant, with the columns that can name one.
+PARTICIPANT_COLUMNS = {
+    "checkins": ("participant",),
+    "pairing_holds": ("code",),
+    "submissions": ("participant",),
+    "answers": ("participant",),
+    "couple_requests": ("code", "partner"),
+    "devices": ("code",),
+    "participants": ("code",),
+}
+
+ANSWER_COLUMNS = ["participant", "instrument", "instrument_version", "timepoint", "item",
+                  "value", "text", "missing", "answered_at"]
+PARTICIPANT_FIELDS = ["code", "storage_consent", "storage_consent_at", "checkin_consent",
+                      "checkin_consent_at", "created_at", "couple_consent", "couple_consent_at", "checkin_reach"]
 
 
-class CoupleRequestError(AttuneError):
-    """A couple request that cannot be recorded (a code naming itself)."""
+
+def now() -> str:
+    """The current UTC time, ISO 8601: every time the store keeps."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class CodeTakenError(AttuneError):
-    """A new participant with a code someone already has (only a page's own new code is offered)."""
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the store at ``path`` (created if new; ``:memory:`` for one in memory), or StoreError."""
+    memory = str(path) == MEMORY
+    if not memory:
+        _check_location(path)
+    previous = os.umask(0o077)  # the database, its log and shared-memory files are created owner-only
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+    except sqlite3.Error as exc:
+        os.umask(previous)
+        raise StoreError(f"{path}: the response store cannot be opened ({exc})") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_identity(conn, path)  # read only: a foreign database is never changed
+        mode = _retry_when_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        if str(mode).lower() != "wal" and not memory:
+            raise StoreError(f"{path}: the response store could not switch to write-ahead logging "
+                             f"(journal mode {mode!r}); keep the store on a local disk, not a network folder")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        _create_schema(conn, path)
+        if not memory:
+            keep_private(path)
+    except StoreError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc):
+            raise StoreError(_not_a_store(path, "it is not an SQLite database")) from None
+        raise StoreError(f"{path}: the response store cannot be opened or written ({exc}); "
+                         "check that the folder can be written and the disk is not full") from None
+    finally:
+        os.umask(previous)
+    return conn
 
 
-class RoomFullError(AttuneError):
-    """The workshop has as many participants as its room allows."""
+class StoreReadableWarning(UserWarning):
+    """A store's files could be read by other users of this computer; their modes were made owner-only."""
 
 
-def _pandas():
-    import pandas  # imported on first use: a writer process (one per participant) never needs it
+def keep_private(path: Path) -> list[Path]:
+    """Make the store's database, log and shared-memory files owner-only (0600); warn about any that were not."""
+    import warnings
 
-    return pandas
-
-
-def _instrument_id(instrument: Instrument | str) -> str:
-    return instrument.id if isinstance(instrument, Instrument) else str(instrument)
-
-
-def _as_bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    dtype = getattr(value, "dtype", None)  # a numpy boolean scalar, as widgets may hand over
-    if getattr(dtype, "kind", None) == "b" and getattr(value, "ndim", None) == 0:
-        return bool(value)
-    raise ConsentError(f"{name} must be True or False, not {value!r}; nothing was saved")
-
-
-def _shown(code: object) -> str:
-    """A code as it may appear in a message: only something shaped like a code is repeated."""
-    return repr(normalise_code(code)) if is_valid_code(code) else "this participant"
+    fixed = []
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(file, 0o600)
+            fixed.append(file)
+    if fixed:
+        warnings.warn(f"{path}: other users of this computer could read {', '.join(f.name for f in fixed)}; "
+                      "they are now readable by you alone", StoreReadableWarning, stacklevel=3)
+    return fixed
 
 
-class ResponseStore:
-    """Answers, consent and check-in flags in one SQLite file at ``path`` (created on first use).
+def _not_a_store(path: Path, why: str) -> str:
+    return (f"{path}: this file is not an Attune response store ({why}); it was left unchanged. "
+            "Give the path of an existing store, or a new file name for a new one")
 
-    ``ResponseStore(":memory:")`` keeps everything in memory (for tests and demos).
-    Use it as a context manager, or call :meth:`close` when done.
-    """
 
-    def __init__(self, path: str | os.PathLike[str]):
-        self.path = Path(path)
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = connect(self.path)
-        self._secret_bytes: bytes | None = None
-        self.log_emptied = True  # set by erase: whether the log was truncated once the rows were gone
+def _check_location(path: Path) -> None:
+    try:
+        _check_location_or_oserror(path)
+    except OSError as exc:  # e.g. a folder on the way that may not be entered
+        raise StoreError(f"{path}: the response store cannot be opened here ({exc.strerror or exc}); "
+                         "choose a folder you can write to") from None
 
-    def __repr__(self) -> str:
-        return f"ResponseStore({str(self.path)!r})"
 
-    def __enter__(self) -> ResponseStore:
-        return self
+def _check_location_or_oserror(path: Path) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise StoreError(f"{path}: this is a folder; give a file name for the response store, "
+                         f"such as {path / 'responses.sqlite'}")
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise StoreError(f"{path}: the response store cannot be read ({exc.strerror or exc})") from None
+        if head and head != SQLITE_HEADER:
+            raise StoreError(_not_a_store(path, "it is not an SQLite database"))
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"{path}: the response store cannot be written (permission denied)")
+    else:
+        try:
+            if not folder.is_dir():
+                folder.mkdir(mode=0o700, parents=True)  # answers about mental health: the owner only
+        except OSError as exc:
+            blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+            why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
+                   else exc.strerror or str(exc))
+            raise StoreError(f"{path}: cannot create the folder {folder} for the response store "
+                             f"({why}); choose a folder you can write to") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"{path}: the folder {folder} cannot be written (permission denied), and the "
+                         "response store keeps its files there; choose a folder you can write to")
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def close(self) -> None:
-        """Close the file (safe to call twice). The last connection to close folds the log into the file."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return  # a new, empty database: ours to set up
+    if "meta" not in tables:
+        raise StoreError(_not_a_store(path, "it is an SQLite database of something else"))
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    if row is None:
+        raise StoreError(_not_a_store(path, "it is an SQLite database of something else"))
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(_not_a_store(path, f"unknown store version {row[0]!r}")) from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: this response store was made by a newer version of Attune "
+                         f"(store version {version}, this one reads up to {SCHEMA_VERSION}); update Attune")
 
-    # -- transactions ------------------------------------------------------------------
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StoreError(f"{self.path}: this response store has been closed; open it again")
-        return self._conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nothing of it is kept unless the block ends normally."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self._rollback(conn)
-                raise StoreError(f"{self.path}: the response store could not be written ({exc}); "
-                                 "nothing was saved") from None
-            except BaseException:
-                self._rollback(conn)
-                raise
-
-    @staticmethod
-    def _rollback(conn: sqlite3.Connection) -> None:
+def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _check_identity(conn, path)  # again: another process may have set it up meanwhile
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+            for statement in SCHEMA:
+                conn.execute(statement)
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                             [(STORE_KEY, "1"), ("created_at", now())])
+        version = int(conn.execute("SELECT value FROM meta WHERE key = ?", (STORE_KEY,)).fetchone()[0])
+        for since, statements in ((2, SCHEMA_V2), (3, SCHEMA_V3)):
+            if version < since:
+                for statement in statements:
+                    conn.execute(statement)
+        if version < SCHEMA_VERSION:
+            conn.execute("UPDATE meta SET value = ? WHERE key = ?", (str(SCHEMA_VERSION), STORE_KEY))
+        conn.execute("COMMIT")
+    except BaseException:
         if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+SECRET_FILE = "store_secret"
+_MEMORY_SECRET = secrets.token_bytes(32)  # a store in memory lives and dies with this process
+
+
+PRIVATE_SUFFIX = ".private"
+
+
+def private_dir(path: Path) -> Path:
+    """The workshop's private folder beside its store (``workshop.sqlite.private/``), mode 0700.
+
+    Everything that must outlive a process but never travel with the store file lives here:
+    the store's hashing secret, the server's cookie secret and its working folders.
+    """
+    folder = path.parent / f"{path.name}{PRIVATE_SUFFIX}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder
+
+
+def store_secret(path: Path) -> bytes:
+    """The secret that keys this store's hashes, made once (32 random bytes, 0600) beside the store.
+
+    Kept out of the store file, so a copied store alone gives no way to test guessed phrases.
+    Several kernels may ask at once: the first file written wins and every one reads it.
+    """
+    if str(path) == MEMORY:
+        return _MEMORY_SECRET
+    folder = path.parent / f"{path.name}{PRIVATE_SUFFIX}"
+    try:
+        folder = private_dir(path)
+        target = folder / SECRET_FILE
+        if not target.exists():
+            tmp = folder / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
             try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
+                os.link(tmp, target)  # fails if another process was first: theirs is kept
+            except FileExistsError:
                 pass
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._connection().execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"{self.path}: the response store could not be read ({exc})") from None
-
-    @staticmethod
-    def _consented(conn: sqlite3.Connection, code: str) -> tuple[bool, bool]:
-        """(storage consent, check-in consent) of ``code``; (False, False) if unknown."""
-        row = conn.execute("SELECT storage_consent, checkin_consent FROM participants WHERE code = ?",
-                           (code,)).fetchone()
-        return (bool(row[0]), bool(row[1])) if row else (False, False)
-
-    def _require_storage_consent(self, conn: sqlite3.Connection, participant: object) -> str:
-        code = normalise_code(participant) if isinstance(participant, str) else None
-        if code is None or not self._consented(conn, code)[0]:
-            raise ConsentError(f"nothing was saved: {_shown(participant)} did not consent to storage "
-                               "(or has not registered with this code)")
-        return code
-
-    # -- participants and consent ------------------------------------------------------
-
-    def register(self, participant: str, storage_consent: bool, checkin_consent: bool = False,
-                 couple: str | None = None, couple_consent: bool | None = None) -> bool:
-        """Record a participant's consent; return whether anything was stored.
-
-        Without storage consent nothing at all is written (not even the code) and the
-        result is False. Otherwise the participant is added or updated (consents and their
-        times) and True is returned. Withdrawing check-in consent removes earlier check-in
-        flags. ``couple`` also records a couple request toward that code; ``couple_consent``
-        (None: unchanged) gives or withdraws consent to the couple comparison.
-        """
-        code = parse_code(participant)
-        partner = parse_code(couple) if couple is not None else None
-        storage = _as_bool(storage_consent, "storage_consent")
-        checkin = _as_bool(checkin_consent, "checkin_consent")
-        comparison = None if couple_consent is None else _as_bool(couple_consent, "couple_consent")
-        if partner == code:
-            raise CoupleRequestError("a couple links two different codes: give your partner's code, not your own")
-        if not storage:
-            return False
-        now = _now()
-        with self._write() as conn:
-            conn.execute(
-                """INSERT INTO participants (code, storage_consent, storage_consent_at, checkin_consent,
-                                             checkin_consent_at, created_at)
-                   VALUES (?, 1, ?, ?, ?, ?)
-                   ON CONFLICT (code) DO UPDATE SET
-                       storage_consent = 1, storage_consent_at = excluded.storage_consent_at,
-                       checkin_consent = excluded.checkin_consent, checkin_consent_at = excluded.checkin_consent_at""",
-                (code, now, int(checkin), now, now))
-            if not checkin:
-                conn.execute("DELETE FROM checkins WHERE participant = ?", (code,))
-            if comparison is not None:
-                self._set_couple_consent(conn, code, comparison, now)
-            if partner is not None:
-                self._upsert_couple(conn, code, partner, now)
-        return True
-
-    @staticmethod
-    def _set_couple_consent(conn: sqlite3.Connection, code: str, consent: bool, now: str) -> None:
-        conn.execute("UPDATE participants SET couple_consent = ?, couple_consent_at = ? WHERE code = ?",
-                     (int(consent), now, code))
-
-    def set_checkin_reach(self, participant: str, reach: str | None) -> None:
-        """How the participant wants to be reached for a check-in: "break", "screen", or None (not said)."""
-        if reach not in (None, "break", "screen"):
-            raise AttuneError(f"reach must be 'break', 'screen' or None, not {reach!r}; nothing was saved")
-        with self._write() as conn:
-            code = self._require_storage_consent(conn, participant)
-            conn.execute("UPDATE participants SET checkin_reach = ? WHERE code = ?", (reach, code))
-
-    def request_couple(self, participant: str, partner: str) -> None:
-        """Record that ``participant`` wants to be linked with ``partner`` (replacing an earlier request)."""
-        code, other = parse_code(participant), parse_code(partner)
-        if code == other:
-            raise CoupleRequestError("a couple links two different codes: give your partner's code, not your own")
-        with self._write() as conn:
-            self._require_storage_consent(conn, code)
-            self._upsert_couple(conn, code, other, _now())
-
-    @staticmethod
-    def _upsert_couple(conn: sqlite3.Connection, code: str, partner: str, now: str) -> None:
-        conn.execute("""INSERT INTO couple_requests (code, partner, requested_at) VALUES (?, ?, ?)
-                        ON CONFLICT (code) DO UPDATE SET partner = excluded.partner,
-                                                        requested_at = excluded.requested_at""",
-                     (code, partner, now))
-
-    def couple_of(self, participant: str) -> str | None:
-        """The partner's code if both have asked to be linked with each other, else None."""
-        if not isinstance(participant, str):
-            return None
-        rows = self._read("""SELECT a.partner FROM couple_requests a
-                             JOIN couple_requests b ON b.code = a.partner AND b.partner = a.code
-                             WHERE a.code = ?""", (normalise_code(participant),))
-        return rows[0][0] if rows else None
-
-    def pairing_advised(self, participant: str, partner: str) -> bool:
-        """Whether couple work is advised for these two codes: a yes or no for the pair, nothing else.
-
-        No when a partner-safety rule fired for either (a pairing hold, or their saved answers
-        meet such a rule now). Never says which of the two, nor why.
-        """
-        from toolkit.core.couples import PARTNER_SAFETY_RULES, partner_safety_fired
-
-        codes = [normalise_code(c) for c in (participant, partner) if isinstance(c, str)]
-        marks = ", ".join("?" for _ in codes)
-        if self._read(f"SELECT 1 FROM pairing_holds WHERE code IN ({marks})", codes):
-            return False
-        screens = ", ".join("?" for _ in PARTNER_SAFETY_RULES)
-        for code in codes:
-            rows = self._read(f"""SELECT instrument, timepoint, item, value FROM answers
-                                  WHERE participant = ? AND instrument IN ({screens})""",
-                              (code, *PARTNER_SAFETY_RULES))
-            if rows and partner_safety_fired(_pandas().DataFrame.from_records(
-                    rows, columns=["instrument", "timepoint", "item", "value"]).astype({"value": float})):
-                return False
-        return True
-
-    def paired_with(self, participant: str) -> str | None:
-        """The partner for couple features: linked both ways, both agreed to the comparison, pairing advised.
-
-        Otherwise None, exactly as for someone who never linked: what every couple feature asks.
-        """
-        partner = self.couple_of(participant)
-        if partner is None:
-            return None
-        rows = self._read("SELECT COUNT(*) FROM participants WHERE code IN (?, ?) AND couple_consent = 1",
-                          (normalise_code(participant), partner))
-        return partner if rows[0][0] == 2 and self.pairing_advised(participant, partner) else None
-
-    def _hold_pairing(self, conn: sqlite3.Connection, inst: Instrument, code: str, timepoint: str) -> None:
-        """After an answer to a partner-safety form: a pairing hold if one of its rules now fires."""
-        from toolkit.core.couples import PARTNER_SAFETY_RULES, partner_safety_fired
-
-        if inst.id not in PARTNER_SAFETY_RULES:
-            return
-        rows = conn.execute("""SELECT instrument, timepoint, item, value FROM answers
-                               WHERE participant = ? AND instrument = ? AND timepoint = ?""",
-                            (code, inst.id, timepoint)).fetchall()
-        frame = _pandas().DataFrame.from_records(rows, columns=["instrument", "timepoint", "item", "value"])
-        if partner_safety_fired(frame.astype({"value": float})):
-            conn.execute("INSERT INTO pairing_holds (code, held_at) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
-                         (code, _now()))
-
-    def participant(self, code: str) -> dict[str, Any] | None:
-        """The participant's consent record as a dict, or None if the code is not stored."""
-        if not isinstance(code, str):
-            return None
-        rows = self._read(f"SELECT {', '.join(PARTICIPANT_FIELDS)} FROM participants WHERE code = ?",
-                          (normalise_code(code),))
-        if not rows:
-            return None
-        record = dict(zip(PARTICIPANT_FIELDS, rows[0], strict=False))
-        record["storage_consent"] = bool(record["storage_consent"])
-        record["checkin_consent"] = bool(record["checkin_consent"])
-        record["couple_consent"] = bool(record["couple_consent"])
-        return record
-
-    def participants(self) -> pd.DataFrame:
-        """Every stored participant (code, consents and their times, created_at)."""
-        pd = _pandas()
-        rows = self._read(f"SELECT {', '.join(PARTICIPANT_FIELDS)} FROM participants ORDER BY code")
-        df = pd.DataFrame.from_records(rows, columns=PARTICIPANT_FIELDS)
-        return df.astype({"storage_consent": bool, "checkin_consent": bool, "couple_consent": bool})
-
-    # -- who may come back -------------------------------------------------------------
-
-    @property
-    def _secret(self) -> bytes:
-        if self._secret_bytes is None:
-            self._secret_bytes = store_secret(self.path)
-        return self._secret_bytes
-
-    def _device(self, device: str) -> str:
-        if not isinstance(device, str) or len(device) < 16:
-            raise AttuneError("a device key is a long random text (toolkit.core.resume.new_device_key)")
-        return keys.keyed_hash("attune-device", device, self._secret)
-
-    def enrol(self, participant: str, *, device: str, phrase: str, checkin_consent: bool = False,
-              couple: str | None = None, room: int | None = None, couple_consent: bool = False) -> None:
-        """A new participant who consented to storage, on ``device``, who can come back with ``phrase``.
-
-        ``phrase`` is a kept phrase (``toolkit.core.resume.new_phrase``). The device now belongs
-        to this participant (another it held stays stored). Raises CodeTakenError if the code is
-        stored already, RoomFullError if ``room`` participants are.
-        """
-        code = parse_code(participant)
-        partner = parse_code(couple) if couple is not None else None
-        checkin = _as_bool(checkin_consent, "checkin_consent")
-        if partner == code:
-            raise CoupleRequestError("a couple links two different codes: give your partner's code, not your own")
-        hashed, device_hash, now = keys.phrase_hash(code, phrase, self._secret), self._device(device), _now()
-        with self._write() as conn:
-            if conn.execute("SELECT 1 FROM participants WHERE code = ?", (code,)).fetchone():
-                raise CodeTakenError(f"{_shown(code)} is already taken: ask for a new code")
-            if room is not None and conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0] >= room:
-                raise RoomFullError(f"the workshop is full ({room} participants)")
-            conn.execute("""INSERT INTO participants (code, storage_consent, storage_consent_at, checkin_consent,
-                                                      checkin_consent_at, created_at, phrase_hash)
-                            VALUES (?, 1, ?, ?, ?, ?, ?)""", (code, now, int(checkin), now, now, hashed))
-            self._link(conn, device_hash, code, now)
-            if couple_consent:
-                self._set_couple_consent(conn, code, True, now)
-            if partner is not None:
-                self._upsert_couple(conn, code, partner, now)
-
-    @staticmethod
-    def _link(conn: sqlite3.Connection, device_hash: str, code: str, now: str) -> None:
-        conn.execute("""INSERT INTO devices (key_hash, code, added_at) VALUES (?, ?, ?)
-                        ON CONFLICT (key_hash) DO UPDATE SET code = excluded.code, added_at = excluded.added_at""",
-                     (device_hash, code, now))
-
-    def device_code(self, device: str | None) -> str | None:
-        """The code of the participant this device joined as, or None."""
-        if not device:
-            return None
-        rows = self._read("SELECT code FROM devices WHERE key_hash = ?", (self._device(device),))
-        return rows[0][0] if rows else None
-
-    def owns(self, participant: str | None, device: str | None) -> bool:
-        """Whether ``device`` may act for ``participant`` (change consent, link, erase, download)."""
-        return bool(participant) and is_valid_code(participant) and self.device_code(device) == normalise_code(participant)
-
-    def add_device(self, participant: str, device: str, *, holder: str) -> bool:
-        """Let ``device`` act for ``participant`` too, if ``holder`` (a device key) already may; return whether it did."""
-        code = parse_code(participant)
-        holder_hash, device_hash = self._device(holder), self._device(device)
-        with self._write() as conn:
-            row = conn.execute("SELECT code FROM devices WHERE key_hash = ?", (holder_hash,)).fetchone()
-            if not row or row[0] != code:
-                return False
-            self._link(conn, device_hash, code, _now())
-            return True
-
-    def set_phrase(self, participant: str, phrase: str) -> None:
-        """Give a stored participant a new recovery phrase (kept form); the facilitator's tool, never a page's."""
-        code = parse_code(participant)
-        hashed = keys.phrase_hash(code, phrase, self._secret)
-        with self._write() as conn:
-            if conn.execute("UPDATE participants SET phrase_hash = ? WHERE code = ?", (hashed, code)).rowcount == 0:
-                raise UnknownParticipantError(f"nothing is stored about {_shown(code)}")
-
-    def resume(self, participant: str, phrase: str | None, device: str, *, now: datetime | None = None) -> str:
-        """Come back as ``participant`` on a new ``device`` with their phrase: "resumed", "no_match" or "locked".
-
-        Unknown codes and wrong phrases give the same answer, take the same time and count
-        toward the same lock (MAX_FAILURES wrong phrases lock a code for LOCK_SECONDS), so
-        nothing here tells which codes exist. A device that already holds the code needs none of this.
-        """
-        code = parse_code(participant)
-        moment = now or datetime.now(UTC)
-        code_hash = keys.keyed_hash("attune-attempt", code, self._secret)
-        given = keys.phrase_hash(code, phrase or "-", self._secret)  # computed whatever the code, for equal time
-        device_hash = self._device(device)
-        with self._write() as conn:
-            row = conn.execute("SELECT failures, locked_until FROM resume_attempts WHERE code_hash = ?",
-                               (code_hash,)).fetchone()
-            failures, locked_until = row if row else (0, None)
-            if locked_until and datetime.fromisoformat(locked_until) > moment:
-                return "locked"
-            stored = conn.execute("SELECT phrase_hash FROM participants WHERE code = ? AND storage_consent = 1",
-                                  (code,)).fetchone()
-            if stored and keys.same(stored[0], given):
-                conn.execute("DELETE FROM resume_attempts WHERE code_hash = ?", (code_hash,))
-                self._link(conn, device_hash, code, moment.isoformat(timespec="microseconds"))
-                return "resumed"
-            failures += 1  # after a lock has passed, failures restarted from 0
-            lock = (moment + timedelta(seconds=keys.LOCK_SECONDS)).isoformat() if failures >= keys.MAX_FAILURES else None
-            conn.execute("""INSERT INTO resume_attempts (code_hash, failures, locked_until) VALUES (?, ?, ?)
-                            ON CONFLICT (code_hash) DO UPDATE SET failures = excluded.failures,
-                                                                 locked_until = excluded.locked_until""",
-                         (code_hash, 0 if lock else failures, lock))
-        return "no_match"
-
-    def participant_count(self) -> int:
-        """How many participants are stored (for the room's cap)."""
-        return self._read("SELECT COUNT(*) FROM participants")[0][0]
-
-    # -- answers -----------------------------------------------------------------------
-
-    def record_answer(self, participant: str, instrument: Instrument | str, item: str, value: Any,
-                      timepoint: str = "pre") -> None:
-        """Save one answer, replacing an earlier answer to the same item at the same timepoint.
-
-        ``value`` is a number from the item's response scale; None (saved as "skipped");
-        one of MISSING_CODES; text for a free-text item (kept as given, never interpreted);
-        or a list of option values for a multiple-choice item.
-        """
-        inst = load_instrument(instrument)
-        timepoint = check_timepoint(timepoint)
-        number, text, missing = encode_answer(inst, item, value)
-        with self._write() as conn:
-            code = self._require_storage_consent(conn, participant)
-            conn.execute(
-                """INSERT INTO answers (participant, instrument, instrument_version, item, timepoint,
-                                        value, text, missing, answered_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (participant, instrument, item, timepoint) DO UPDATE SET
-                       instrument_version = excluded.instrument_version, value = excluded.value,
-                       text = excluded.text, missing = excluded.missing, answered_at = excluded.answered_at""",
-                (code, inst.id, inst.version, item, timepoint, number, text, missing, _now()))
-            self._hold_pairing(conn, inst, code, timepoint)
-
-    def answers(self, participant: str | None = None, instrument: Instrument | str | None = None,
-                timepoint: str | None = None) -> pd.DataFrame:
-        """Saved answers, one row per answer (tidy), optionally filtered."""
-        pd = _pandas()
-        where, params = [], []
-        if participant is not None:
-            where.append("participant = ?")
-            params.append(normalise_code(participant))
-        if instrument is not None:
-            where.append("instrument = ?")
-            params.append(_instrument_id(instrument))
-        if timepoint is not None:
-            where.append("timepoint = ?")
-            params.append(timepoint)
-        # Timepoints in the order they were first used (pre before post), answers in the order given.
-        sql = f"""SELECT {', '.join('a.' + c for c in ANSWER_COLUMNS)} FROM answers a
-                  JOIN (SELECT instrument, timepoint, MIN(id) AS first FROM answers GROUP BY instrument, timepoint) f
-                    ON f.instrument = a.instrument AND f.timepoint = a.timepoint"""
-        if where:
-            sql += " WHERE " + " AND ".join("a." + w for w in where)
-        rows = self._read(sql + " ORDER BY a.participant, a.instrument, f.first, a.id", params)
-        df = pd.DataFrame.from_records(rows, columns=ANSWER_COLUMNS)
-        return df.astype({"value": float})
-
-    def saved_answers(self, participant: str, instrument: Instrument | str, timepoint: str) -> dict[str, Any]:
-        """{item id: answer} as the form gave it: option value, missing code, text or list of choices."""
-        inst = load_instrument(instrument)
-        rows = self._read("""SELECT item, value, text, missing FROM answers
-                             WHERE participant = ? AND instrument = ? AND timepoint = ? ORDER BY id""",
-                          (normalise_code(participant), inst.id, timepoint))
-        return {item_id: decode_answer(inst, item_id, value, text, missing) for item_id, value, text, missing in rows}
-
-    def wide(self, instrument: Instrument | str, timepoint: str | None = None) -> pd.DataFrame:
-        """One row per consenting participant and timepoint, one column per scored item (see ``reshape.wide_frame``)."""
-        from toolkit.store.reshape import wide_frame  # pandas only when a frame is asked for
-
-        inst = load_instrument(instrument)
-        sql = """SELECT a.participant, a.timepoint, a.item, a.value, a.missing
-                 FROM answers a JOIN participants p ON p.code = a.participant AND p.storage_consent = 1
-                 WHERE a.instrument = ?"""
-        params: list[Any] = [inst.id]
-        if timepoint is not None:
-            sql += " AND a.timepoint = ?"
-            params.append(timepoint)
-        rows = self._read(sql + " ORDER BY a.id", params)
-        order = [tp for (tp,) in self._read(
-            "SELECT timepoint FROM answers WHERE instrument = ? GROUP BY timepoint ORDER BY MIN(id)", (inst.id,))]
-        long = _pandas().DataFrame.from_records(rows, columns=["participant", "timepoint", "item", "value", "missing"])
-        return wide_frame(inst, long, order)
-
-    def scores(self, instrument: Instrument | str, timepoint: str = "pre") -> pd.DataFrame:
-        """``toolkit.core.scoring.score`` applied to :meth:`wide` at one timepoint."""
-        from toolkit.core.scoring import score  # imported here: the store works without the scoring module
-        from toolkit.store.reshape import empty_scores
-
-        inst = load_instrument(instrument)
-        wide = self.wide(inst, timepoint)
-        return empty_scores(inst) if wide.empty else score(inst, wide)  # empty: nobody has answered yet
-
-    # -- submissions and check-ins -----------------------------------------------------
-
-    def submit(self, participant: str, instrument: Instrument | str, timepoint: str,
-               level: str | None = None, rules: Iterable[str] = ()) -> bool:
-        """Record that a form was submitted; return whether a check-in flag was recorded.
-
-        A flag (``level`` with the ids of the safety ``rules`` that fired) is recorded only
-        if the participant consented to check-ins.
-        """
-        inst = load_instrument(instrument)
-        timepoint, level = check_timepoint(timepoint), check_level(level)
-        rule_ids = [rules] if isinstance(rules, str) else [str(r) for r in rules]
-        now = _now()
-        with self._write() as conn:
-            code = self._require_storage_consent(conn, participant)
-            conn.execute("""INSERT INTO submissions (participant, instrument, instrument_version, timepoint, submitted_at)
-                            VALUES (?, ?, ?, ?, ?)
-                            ON CONFLICT (participant, instrument, timepoint) DO UPDATE SET
-                                instrument_version = excluded.instrument_version,
-                                submitted_at = excluded.submitted_at""",
-                         (code, inst.id, inst.version, timepoint, now))
-            self._hold_pairing(conn, inst, code, timepoint)
-            if level is None or not self._consented(conn, code)[1]:
-                return False
-            conn.execute("""INSERT INTO checkins (participant, instrument, timepoint, level, rules, flagged_at)
-                            VALUES (?, ?, ?, ?, ?, ?)""",
-                         (code, inst.id, timepoint, level, json.dumps(rule_ids), now))
-            return True
-
-    def submissions(self) -> pd.DataFrame:
-        """Every submission: participant, instrument, instrument_version, timepoint, submitted_at."""
-        columns = ["participant", "instrument", "instrument_version", "timepoint", "submitted_at"]
-        rows = self._read(f"SELECT {', '.join(columns)} FROM submissions ORDER BY submitted_at, id")
-        return _pandas().DataFrame.from_records(rows, columns=columns)
-
-    def checkins(self) -> pd.DataFrame:
-        """Every check-in flag: code, instrument, timepoint, level, rules (list of rule ids), flagged_at."""
-        rows = self._read("""SELECT c.participant, c.instrument, c.timepoint, c.level, c.rules, c.flagged_at
-                             FROM checkins c JOIN participants p ON p.code = c.participant AND p.checkin_consent = 1
-                             ORDER BY c.flagged_at, c.id""")
-        records = [(code, inst, tp, level, json.loads(rules), at) for code, inst, tp, level, rules, at in rows]
-        return _pandas().DataFrame.from_records(
-            records, columns=["code", "instrument", "timepoint", "level", "rules", "flagged_at"])
-
-    def progress(self, instrument: Instrument | str, timepoint: str) -> pd.DataFrame:
-        """Per consenting participant: items answered (typed missing codes do not count) and whether submitted."""
-        inst_id = _instrument_id(instrument)
-        rows = self._read(
-            """SELECT p.code,
-                      (SELECT COUNT(*) FROM answers a WHERE a.participant = p.code AND a.instrument = ?
-                              AND a.timepoint = ? AND a.missing IS NULL),
-                      EXISTS (SELECT 1 FROM submissions s WHERE s.participant = p.code AND s.instrument = ?
-                              AND s.timepoint = ?)
-               FROM participants p WHERE p.storage_consent = 1 ORDER BY p.code""",
-            (inst_id, timepoint, inst_id, timepoint))
-        df = _pandas().DataFrame.from_records(rows, columns=["participant", "answered", "submitted"])
-        return df.astype({"answered": int, "submitted": bool})
-
-    # -- erasure -----------------------------------------------------------------------
-
-    def erase(self, participant: str) -> int:
-        """Delete every row about ``participant`` in every table, at once; return how many rows went.
-
-        Raises UnknownParticipantError if nothing about the code is stored.
-        """
-        code = normalise_code(participant) if isinstance(participant, str) else None
-        removed = 0
-        if code is not None:
-            with self._write() as conn:
-                for table, columns in PARTICIPANT_COLUMNS.items():
-                    condition = " OR ".join(f"{c} = ?" for c in columns)
-                    removed += conn.execute(f"DELETE FROM {table} WHERE {condition}", (code,) * len(columns)).rowcount
-        if removed == 0:
-            raise UnknownParticipantError(f"nothing is stored about {_shown(participant)}: "
-                                          "check the code for typos (nothing was deleted)")
-        self._empty_log()
-        return removed
-
-    def withdraw_consent(self, participant: str) -> int:
-        """Withdrawal of consent: everything about the participant is erased (see :meth:`erase`)."""
-        return self.erase(participant)
-
-    def _empty_log(self, wait: float = 10.0) -> bool:
-        """Copy the log into the file and truncate it, so erased rows are left in no file; True once done.
-
-        A reader that is still in the middle of a read (the dashboard, a kernel) keeps the log
-        from being truncated: retried for up to ``wait`` seconds, then reported (``log_emptied``).
-        """
-        deadline = time.monotonic() + wait
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.execute("PRAGMA busy_timeout = 200")
-                while True:
-                    try:
-                        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                    except sqlite3.Error:
-                        busy = 1
-                    if not busy:
-                        self.log_emptied = True
-                        return True
-                    if time.monotonic() >= deadline:
-                        self.log_emptied = False
-                        return False
-                    time.sleep(0.05)
             finally:
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                os.unlink(tmp)
+        secret = bytes.fromhex(target.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{path}: the store's private folder {folder} cannot be used ({exc}); "
+                         "choose a folder you can write to") from None
+    if len(secret) < 32:
+        raise StoreError(f"{folder / SECRET_FILE}: this file is damaged; remove it (participants then join again)")
+    return secret
 
 
-def open_existing(path: str | os.PathLike[str]) -> ResponseStore:
-    """Open a store that must already exist (export, erase): a missing file is refused, not created."""
-    target = Path(path)
-    if not target.is_file():
-        raise StoreError(f"{target}: there is no Attune response store here; give the path of the store the "
-                         "workshop used (attune serve prints it)")
-    return ResponseStore(target)
+def _retry_when_busy(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
+    # Switching the journal mode can report "locked" at once instead of waiting.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
