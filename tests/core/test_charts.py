@@ -351,3 +351,36 @@ def test_chart_texts_have_one_lookup_plain_for_tables_and_escaped_for_plotly():
     assert "charts.fewer_than" in missing_translations("fr")
     # values are the caller's to escape (they are escaped once, where they come from data)
     assert charts.chart_text("count_hover", "en", escape=True, label="A &amp; B", count=3) == "A &amp; B: 3 participants"
+
+
+# -- numbers in Spanish (issue 15): a decimal comma, never "0.65" --------------------------------
+
+def test_a_spanish_score_uses_a_decimal_comma_and_the_figure_a_spanish_separator():
+    fig = score_against_bands("brs", "resilience", 3.5, language="es")
+    text = shown_text(fig)
+    assert "3,50" in text and "3.50" not in text
+    assert "4,30" in " ".join(strings(fig)) and "4.30" not in " ".join(strings(fig))  # the band's hover range
+    assert fig.layout.separators == ",."
+    assert score_against_bands("brs", "resilience", 3.5).layout.separators == ".,"
+
+
+def test_the_spanish_plane_hover_and_the_spanish_personal_chart_use_decimal_commas():
+    fig = personal_chart("ecr_rs", {"avoidance": 2.65, "anxiety": 5.5}, language="es")
+    text = " ".join(strings(fig))
+    assert "2,65" in text and "5,50" in text and "2.65" not in text and "5.50" not in text
+    assert fig.layout.separators == ",."
+
+
+def test_spanish_item_means_change_and_score_ranges_use_decimal_commas():
+    means = pd.DataFrame({"mean": [1.2, 2.0, 2.75, 0.5], "suppressed": [False, False, True, False]},
+                         index=["phq4_1", "phq4_2", "phq4_3", "phq4_4"])
+    [bar] = item_means_chart(means, "phq4", language="es").data
+    assert list(bar.text)[:2] == ["1,2", "2,0"] and list(bar.text)[3] == "0,5"
+    change = shown_text(change_chart({"n": 12, "mean": 0.65, "ci_low": 0.1, "ci_high": 1.2}, "phq4", "total", k=5,
+                                     language="es"))
+    assert "+0,65" in change and "0.65" not in change
+    table = pd.DataFrame({"count": [6, 7], "shown": ["6", "7"], "suppressed": [False, False]},
+                         index=pd.Index(["1.00–2.50", "2.50–4.00"], name="band"))
+    ranges = shown_text(band_distribution_chart(table, "ecr_rs", "avoidance", 5, language="es"))
+    assert "1,00–2,50" in ranges and "1.00" not in ranges
+    assert "1.00–2.50" in shown_text(band_distribution_chart(table, "ecr_rs", "avoidance", 5))

@@ -2,7 +2,8 @@
 
 Content (instrument texts, UI strings, feedback, crisis resources) is data with a map of
 language code to text. ``pick`` resolves one; ``ui`` reads the widget strings shipped in
-``content/ui/``. Fallbacks are recorded so that a facilitator can be told what is
+``content/ui/``; ``number`` writes a computed number the way a reader of the language expects
+(0,65 in Spanish). Fallbacks are recorded so that a facilitator can be told what is
 missing in their language (``missing_translations``).
 """
 
@@ -67,3 +68,20 @@ def ui(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
         raise KeyError(f"no UI string {key!r} in {UI_DIR}")
     text = pick(strings[key], language, what=f"ui.{key}")
     return text.format(**values) if values else text
+
+
+def number(x: float, language: str = DEFAULT_LANGUAGE, *, decimals: int | None = None, sign: bool = False) -> str:
+    """``x`` as text with the language's decimal mark (0.65, 0,65): the one way a computed number is shown.
+
+    ``decimals`` fixes the digits after the mark (else the shortest form, 3 or 3.5); ``sign``
+    writes a plus for positive numbers, as a change is shown.
+    """
+    spec = ("+" if sign else "") + (f".{decimals}f" if decimals is not None else "g")
+    text = format(float(x), spec)
+    mark = separators(language)[0]
+    return text.replace(".", mark) if mark != "." else text
+
+
+def separators(language: str = DEFAULT_LANGUAGE) -> str:
+    """The decimal mark, then the thousands separator: Plotly's ``layout.separators`` for the language."""
+    return ui("number_separators", language)

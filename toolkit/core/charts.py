@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import textwrap
 from functools import cache
 
@@ -34,7 +35,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from toolkit.content.datafile import read_yaml, validate
-from toolkit.content.text import CONTENT_DIR, DEFAULT_LANGUAGE, pick
+from toolkit.content.text import CONTENT_DIR, DEFAULT_LANGUAGE, number, pick, separators
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.instruments.checks import possible_scores
 from toolkit.instruments.model import Id, Scale, Strict, Text
@@ -66,10 +67,13 @@ SMALL_FONT_SIZE = 16  # notes and region texts: still readable from the back of 
 CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
-def projector_layout(fig: go.Figure, title: str = "", *, height: int | None = None) -> go.Figure:
-    """Large type, white background, Okabe-Ito colours, title on the left; returns ``fig``."""
+def projector_layout(fig: go.Figure, title: str = "", *, height: int | None = None,
+                     language: str = DEFAULT_LANGUAGE) -> go.Figure:
+    """Large type, white background, Okabe-Ito colours, title on the left, the language's decimal mark
+    on axes and hover values (0,5 in Spanish); returns ``fig``."""
     fig.update_layout(
         template="simple_white",
+        separators=separators(language),
         font=dict(size=FONT_SIZE, color=PALETTE["black"]),
         title=dict(text=title, font=dict(size=24), x=0, xanchor="left"),
         colorway=COLORWAY,
@@ -111,7 +115,7 @@ def score_against_bands(instrument: Instrument | str, scale_id: str, score: floa
     edges = _band_edges(scale, low, high)
     for b_i, (band, (start, end)) in enumerate(zip(scale.bands, edges, strict=False)):
         label = _esc(pick(band.label, language))
-        hover = _t("band_range", language, label=label, low=_fmt(scale, band.min), high=_fmt(scale, band.max))
+        hover = _t("band_range", language, label=label, low=_fmt(scale, band.min, language), high=_fmt(scale, band.max, language))
         fig.add_trace(go.Bar(
             x=[end - start], base=[start], y=[0], orientation="h", width=0.8, name=label,
             marker=dict(color=BAND_COLOURS[b_i % len(BAND_COLOURS)], line=dict(color="white", width=2)),
@@ -121,7 +125,7 @@ def score_against_bands(instrument: Instrument | str, scale_id: str, score: floa
         fig.add_trace(go.Bar(x=[high - low], base=[low], y=[0], orientation="h", width=0.8, showlegend=False,
                              marker=dict(color=NEUTRAL), hoverinfo="skip"))
     if value is not None:
-        shown = _t("your_score", language, score=_fmt(scale, value))
+        shown = _t("your_score", language, score=_fmt(scale, value, language))
         where = (value - low) / (high - low)  # the label leans inwards near either end, so it is never cut
         position = "top right" if where < 0.25 else "top left" if where > 0.75 else "top center"
         fig.add_trace(go.Scatter(  # a pointer just above the bar, so it never covers a band's label
@@ -129,7 +133,7 @@ def score_against_bands(instrument: Instrument | str, scale_id: str, score: floa
             text=[f"<b>{shown}</b>"], textposition=position, textfont=dict(size=FONT_SIZE), cliponaxis=False,
             marker=dict(symbol="triangle-down", size=24, color=PALETTE["black"], line=dict(color="white", width=2)),
             hovertemplate=f"{shown}<extra></extra>"))
-    _personal_layout(fig, _esc(pick(scale.label, language)), height=400)
+    _personal_layout(fig, _esc(pick(scale.label, language)), height=400, language=language)
     fig.update_layout(barmode="overlay", bargap=0, showlegend=bool(scale.bands),
                       legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, traceorder="normal"))
     fig.update_xaxes(range=[low - (high - low) * 0.02, high + (high - low) * 0.02], showgrid=False, ticks="outside")
@@ -154,7 +158,7 @@ def attachment_plane(avoidance: float | None, anxiety: float | None, language: s
     fig.add_shape(type="line", x0=4, x1=4, y0=1, y1=7, line=line, layer="below")
     fig.add_shape(type="line", x0=1, x1=7, y0=4, y1=4, line=line, layer="below")
     if x is not None and y is not None:
-        hover = _t("plane_hover", language, x=f"{x:.2f}", y=f"{y:.2f}")
+        hover = _t("plane_hover", language, x=number(x, language, decimals=2), y=number(y, language, decimals=2))
         fig.add_trace(go.Scatter(  # named in the legend, so no text near the point can cover it
             x=[x], y=[y], mode="markers", name=_t("plane_point_name", language), showlegend=True,
             marker=dict(symbol="circle", size=22, color=PALETTE["blue"], line=dict(color="white", width=3)),
@@ -162,7 +166,7 @@ def attachment_plane(avoidance: float | None, anxiety: float | None, language: s
     else:
         fig.add_annotation(x=4, y=4, showarrow=False, text=_wrap(_t("plane_no_position", language), 22),
                            bgcolor="white", font=dict(size=SMALL_FONT_SIZE))
-    _personal_layout(fig, _t("plane_title", language), height=500)
+    _personal_layout(fig, _t("plane_title", language), height=500, language=language)
     axis = dict(range=[0.7, 7.3], dtick=1, showgrid=False, zeroline=False, ticks="outside", fixedrange=True,
                 constrain="domain", title_font=dict(size=SMALL_FONT_SIZE))
     fig.update_xaxes(title=_wrap(_t("plane_x", language), AXIS_WRAP), **axis)
@@ -252,7 +256,8 @@ def band_distribution_chart(table, instrument: Instrument | str, scale_id: str, 
                             pattern=dict(shape="/", fgcolor=NEUTRAL, bgcolor="white", solidity=0.1)),
                 hovertext=[_t(kind + "_hover", language, k=k)] * len(labels),
                 hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
-    projector_layout(fig, _t("band_title", language, scale=_esc(pick(scale.label, language))), height=520)
+    projector_layout(fig, _t("band_title", language, scale=_esc(pick(scale.label, language))), height=520,
+                     language=language)
     fig.update_xaxes(title=_t("band_axis", language), categoryorder="array",
                      categoryarray=[_label_of(key, bands, language) for key in order])
     fig.update_yaxes(title=_t("count_axis", language), rangemode="tozero", tickformat="d")
@@ -285,13 +290,13 @@ def item_means_chart(means_df, instrument: Instrument | str, language: str = DEF
         labels.append(_wrap(_esc(text), 48))
         hidden = bool(row.get("suppressed", False)) or pd.isna(row["mean"])
         means.append(None if hidden else float(row["mean"]))
-        texts.append(_t("item_hidden", language) if hidden else f"{float(row['mean']):.1f}")
+        texts.append(_t("item_hidden", language) if hidden else number(float(row["mean"]), language, decimals=1))
     fig = go.Figure(go.Bar(
         x=[low if m is None else m for m in means], y=labels, orientation="h", text=texts,
         textposition="outside", marker_color=PALETTE["blue"], showlegend=False,
         hovertext=[f"{lb}: {t}" for lb, t in zip(labels, texts, strict=False)], hovertemplate="%{hovertext}<extra></extra>"))
-    projector_layout(fig, _t("item_title", language), height=160 + 80 * max(len(items), 1))
-    fig.update_xaxes(title=_t("item_axis", language, low=f"{low:g}", high=f"{high:g}"),
+    projector_layout(fig, _t("item_title", language), height=160 + 80 * max(len(items), 1), language=language)
+    fig.update_xaxes(title=_t("item_axis", language, low=number(low, language), high=number(high, language)),
                      range=[low, high + (high - low) * 0.25])
     fig.update_yaxes(autorange="reversed", ticks="")
     return fig
@@ -326,7 +331,8 @@ def change_chart(change_summary, instrument: Instrument | str | None = None, sca
     else:
         lo = mean if lo is None else lo
         hi = mean if hi is None else hi
-        text = _t("change_label", language, mean=f"{mean:+.2f}", low=f"{lo:+.2f}", high=f"{hi:+.2f}")
+        text = _t("change_label", language, mean=number(mean, language, decimals=2, sign=True),
+                  low=number(lo, language, decimals=2, sign=True), high=number(hi, language, decimals=2, sign=True))
         fig.add_trace(go.Scatter(
             x=[scale_label], y=[mean], mode="markers+text", text=[text], textposition="middle right",
             marker=dict(size=22, color=PALETTE["blue"]), showlegend=False,
@@ -337,7 +343,7 @@ def change_chart(change_summary, instrument: Instrument | str | None = None, sca
         bottom, top = min(lo, 0.0), max(hi, 0.0)
         pad = (top - bottom) * 0.15 or 1.0
         fig.update_yaxes(range=[bottom - pad, top + pad])
-    projector_layout(fig, _t("change_title", language, scale=scale_label), height=520)
+    projector_layout(fig, _t("change_title", language, scale=scale_label), height=520, language=language)
     fig.update_yaxes(title=_t("change_axis", language), zeroline=False)
     fig.update_layout(margin=dict(b=140))
     _add_notes(fig, notes, y=-0.18)
@@ -349,7 +355,7 @@ def small_group_figure(n: int, k: int, language: str = DEFAULT_LANGUAGE) -> go.F
     fig = go.Figure()
     fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        text=_t("small_group", language, n=int(n), k=int(k)), font=dict(size=22))
-    projector_layout(fig, "", height=300)
+    projector_layout(fig, "", height=300, language=language)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -404,9 +410,9 @@ def _add_notes(fig: go.Figure, notes: list[str], y: float) -> None:
                        font=dict(size=SMALL_FONT_SIZE, color=NOTE_GREY))
 
 
-def _personal_layout(fig: go.Figure, title: str, *, height: int) -> None:
+def _personal_layout(fig: go.Figure, title: str, *, height: int, language: str) -> None:
     """The projector look with a wrapped title and the narrow margins a phone needs."""
-    projector_layout(fig, _wrap(title, TITLE_WRAP), height=height)
+    projector_layout(fig, _wrap(title, TITLE_WRAP), height=height, language=language)
     fig.update_layout(title=dict(font=dict(size=PERSONAL_TITLE_SIZE), yref="paper", y=1, yanchor="bottom",
                                  automargin=True, pad=dict(b=16)),  # a wrapped title pushes the plot down
                       margin=dict(l=16, r=16, t=16, b=24))
@@ -444,10 +450,19 @@ def _band_edges(scale: Scale, low: float, high: float) -> list[tuple[float, floa
     return list(zip(starts, ends, strict=False))
 
 
+#: The key of a score range, as ``group.score_ranges`` writes it: "1.00–1.83", "0–5".
+RANGE_KEY = re.compile(r"(\d+(?:\.\d+)?)–(\d+(?:\.\d+)?)")
+
+
 def _label_of(key, bands: dict, language: str) -> str:
     if key in bands:
         return _esc(pick(bands[key][1].label, language))
-    return _t("not_scored", language) if key in ("", None) else _esc(key)
+    if key in ("", None):
+        return _t("not_scored", language)
+    found = RANGE_KEY.fullmatch(str(key))
+    if found:  # a score range of an unbanded scale (group.score_ranges): its numbers in the language
+        return "–".join(number(float(x), language, decimals=len(x.partition(".")[2]) or None) for x in found.groups())
+    return _esc(key)
 
 
 def _number(value) -> float | None:
@@ -457,5 +472,5 @@ def _number(value) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _fmt(scale: Scale, x: float) -> str:
-    return f"{x:.2f}" if scale.method == "mean" else f"{x:g}"
+def _fmt(scale: Scale, x: float, language: str) -> str:
+    return number(x, language, decimals=2 if scale.method == "mean" else None)

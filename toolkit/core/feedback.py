@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from toolkit.content.text import pick, ui
+from toolkit.content.text import number, pick, ui
 from toolkit.instruments.model import Instrument
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def personal_feedback(inst: Instrument, scores: dict, language: str = "en") -> l
         scored = value is not None and not (isinstance(value, float) and math.isnan(value))
         band = next((b for b in scale.bands if scored and b.contains(float(value))), None)
         if scored:
-            shown = f"{value:.0f}" if scale.method != "mean" else f"{value:.2f}"
+            shown = number(value, language, decimals=2 if scale.method == "mean" else 0)
         else:
             shown = ui("not_scored", language, required=scale.required, total=len(scale.items), answered=answered)
         text = pick(band.feedback, language) if band else (pick(scale.description, language) if scored else "")

@@ -22,7 +22,7 @@ def fewer_than_k_figure(k: int, language: str = DEFAULT_LANGUAGE, key: str = "da
     fig = go.Figure()
     fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        text=charts._wrap(charts._esc(ui(key, language, k=int(k))), 60), font=dict(size=22))
-    charts.projector_layout(fig, title, height=300)
+    charts.projector_layout(fig, title, height=300, language=language)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig

@@ -31,7 +31,7 @@ from pydantic import Field
 
 from toolkit.content import EXERCISES_DIR, css
 from toolkit.content.datafile import LocatedData, read_yaml, validate
-from toolkit.content.text import pick, ui
+from toolkit.content.text import number, pick, ui
 from toolkit.errors import AttuneError, Problem
 from toolkit.instruments import MISSING_CODES, Instrument, load_instrument
 from toolkit.instruments.model import Id, Strict, Text
@@ -246,7 +246,7 @@ def answer_text(inst: Instrument, item_id: str, value: Any, language: str = "en"
 def _option_label(scale, value: Any, language: str) -> str:
     for option in scale.options if scale is not None else []:
         if isinstance(value, (int, float)) and math.isclose(option.value, value):
-            return pick(option.label, language) if option.label else f"{option.value:g}"
+            return pick(option.label, language) if option.label else number(option.value, language)
     return str(value)
 
 
