@@ -30,8 +30,9 @@ EXERCISES = ROOT / "toolkit" / "content" / "exercises"
 WORKSHOPS = {"en": ROOT / "workshop.yaml", "es": ROOT / "workshops" / "es" / "workshop.yaml"}
 #: session number -> the exercise sheets it must carry, as (content file, key of its title)
 SHEETS = {
-    3: [("i_statement", "title"), ("speaker_listener", "title")],
+    3: [("i_statement", "title"), ("speaker_listener", "title"), ("time_out", "title")],
     4: [("grounding", "title"), ("emotions", "title")],
+    6: [("revisit", "title")],
 }
 
 
@@ -120,6 +121,24 @@ def test_exercise_sheets_carry_their_contents(written):
     for plan in ("conversation_plan", "action_plan"):
         for item in load_instrument(plan).items:
             assert item.text[language] in s6, (plan, item.id)
+
+
+def test_time_out_and_revisit_sheets_carry_their_steps_and_safety_note(written):
+    language, _, pages, _ = written
+    s3, s6 = text_of(pages[3]), text_of(pages[6])
+    to = content("time_out")
+    say = to["say_it"][language].format(minutes=to["real_minutes"])
+    for text in [*to["signs"], *to["soothe"], *to["come_back"], *to["repairs"]]:
+        assert " ".join(text[language].split()) in s3
+    for key in ("signs_heading", "say_heading", "soothe_heading", "come_back_heading", "repair_heading",
+                "own_words_label", "safety_note"):
+        assert " ".join(to[key][language].split()) in s3, key
+    assert say in s3
+    rv = content("revisit")
+    for text in [*rv["before"], *rv["steps"], *rv["starters"]]:
+        assert " ".join(text[language].split()) in s6
+    assert " ".join(rv["safety_note"][language].split()) in s6
+    assert to["title"][language] not in s6 and rv["title"][language] not in s3
 
 
 def test_spanish_i_statement_sheet_offers_adjectives_for_me_siento(written):

@@ -7,7 +7,8 @@ Pure: a session's notebook (as parsed JSON) and the content files in, an HTML st
   ``content/exercises/handouts.yaml``, "To take away"), then the rest of the session's
   participant text: every markdown cell not tagged ``facilitator``; code cells never appear;
 - fill-in sheets for the session's exercises (the I-statement builder, the speaker-listener
-  card, emotion words, grounding steps, therapist questions, conversation and action plans),
+  card, the time-out steps, emotion words, grounding steps, therapist questions, conversation
+  and action plans, the card for looking back at a hard moment),
   from the same content files the widgets read;
 - blank questionnaire sheets for the session's questionnaires and checklists (item text,
   each option as a box with its value, the instrument's attribution and licence), so that a
@@ -53,6 +54,8 @@ WIDGET_SHEETS = {
     "EmotionExplorer": "emotions",
     "therapist_checklist": "therapist_questions",
     "first_step_guide": "first_step",
+    "TimeOutExercise": "time_out",
+    "revisit_card": "revisit",
 }
 #: Instruments whose answers a special sheet already asks for (no generic sheet for them).
 SHEET_INSTRUMENTS = {"i_statement": "i_statement", "emotion_checkin": "emotions",
@@ -288,6 +291,42 @@ def first_step_sheet(language: str) -> str:
     return _sheet(_t("research_heading", language), "".join(body), language)
 
 
+def time_out_sheet(language: str) -> str:
+    c = _content("time_out")
+    say = _p(c["say_it"], language).format(minutes=c["real_minutes"])
+    practice = _p(c["practice_note"], language).format(minutes=c["real_minutes"])
+
+    def step(key: str, body: str) -> str:
+        return f"<h4>{html.escape(_p(c[key], language))}</h4>{body}"
+
+    body = [f"<p>{html.escape(_p(c['intro'], language))}</p>", f"<p class='note'>{html.escape(practice)}</p>",
+            step("signs_heading", f"<p class='note'>{html.escape(_p(c['signs_intro'], language))}</p><ul class='options'>"
+                 + "".join(_box(_p(s, language)) for s in c["signs"]) + "</ul>"),
+            step("say_heading", f"<p>{html.escape(_p(c['say_intro'], language))}</p><p><b>{html.escape(say)}</b></p>"
+                 f"<p class='note'>{html.escape(_p(c['say_tip'], language))}</p>"),
+            step("soothe_heading", "<ul class='options'>" + "".join(_box(_p(s, language)) for s in c["soothe"]) + "</ul>"
+                 f"<p class='note'>{html.escape(_p(c['avoid'], language))}</p>"),
+            step("come_back_heading", _list(c["come_back"], language, "ol")),
+            step("repair_heading", f"<p>{html.escape(_p(c['repair_intro'], language))}</p>{_list(c['repairs'], language)}"),
+            f"<p><b>{html.escape(_p(c['own_words_label'], language))}</b></p>", _lines(2),
+            f"<p class='note'>{html.escape(_p(c['safety_note'], language))}</p>",
+            f"<p class='note'>{html.escape(_p(c['source_note'], language))}</p>"]
+    return _sheet(_p(c["title"], language), "".join(body), language, "sheet card")
+
+
+def revisit_sheet(language: str) -> str:
+    c = _content("revisit")
+    body = [f"<p>{html.escape(_p(c['intro'], language))}</p>",
+            f"<p class='note'>{html.escape(_p(c['safety_note'], language))}</p>",
+            f"<h4>{html.escape(_p(c['before_heading'], language))}</h4>{_list(c['before'], language)}",
+            f"<h4>{html.escape(_p(c['steps_heading'], language))}</h4>{_list(c['steps'], language, 'ol')}",
+            f"<h4>{html.escape(_p(c['starters_heading'], language))}</h4>{_list(c['starters'], language)}",
+            f"<p><b>{html.escape(_p(c['own_notes_label'], language))}</b></p>", _lines(3),
+            f"<p class='note'>{html.escape(_p(c['stop_note'], language))}</p>",
+            f"<p class='note'>{html.escape(_p(c['source_note'], language))}</p>"]
+    return _sheet(_p(c["title"], language), "".join(body), language, "sheet card")
+
+
 SHEETS = {
     "i_statement": i_statement_sheet,
     "speaker_listener": lambda language, instrument=None: speaker_listener_sheet(language),
@@ -295,6 +334,8 @@ SHEETS = {
     "emotions": lambda language, instrument=None: emotions_sheet(language),
     "therapist_questions": therapist_questions_sheet,
     "first_step": lambda language, instrument=None: first_step_sheet(language),
+    "time_out": lambda language, instrument=None: time_out_sheet(language),
+    "revisit": lambda language, instrument=None: revisit_sheet(language),
 }
 
 
