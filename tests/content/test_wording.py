@@ -25,12 +25,13 @@ def test_carrere_and_gottman_predicted_divorce_over_six_years(path):
 
 
 def test_free_and_confidential_never_covers_emergency_services():
+    """Emergency numbers are not a confidential line: the body that says "confidential" says what they are for."""
     levels = yaml.safe_load((ROOT / "toolkit" / "content" / "safety.yaml").read_text(encoding="utf-8"))["levels"]
     for level in levels.values():
         for language, body in level.get("body", {}).items():
             body = " ".join(body.split())
             if "confidential" in body or "confidenciales" in body:
-                assert re.search(r"emergency numbers are for|números de emergencia son para", body), (language, body)
+                assert re.search(r"emergency numbers are for|números de emergencia son para", body, re.I), (language, body)
 
 
 def test_csi4_dissatisfied_feedback_says_the_cut_off_is_unconfirmed_and_puts_safety_first():
@@ -40,3 +41,27 @@ def test_csi4_dissatisfied_feedback_says_the_cut_off_is_unconfirmed_and_puts_saf
     text = " ".join(band.feedback["en"].split())
     assert "13.5" in text and "not been able to confirm" in text
     assert "afraid of your partner" in text and text.index("afraid") < text.index("starting point")
+
+
+def test_safety_texts_have_no_awkward_or_gendered_spanish():
+    """A clinical read of the Spanish safety texts (issue 15): no double "no", no literal
+    "act on thoughts", no adjective that assumes the reader's gender."""
+    safety = (ROOT / "toolkit" / "content" / "safety.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(safety)
+    spanish = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "es" in node and isinstance(node["es"], str):
+                spanish.append(" ".join(node["es"].split()))
+            for value in node.values():
+                walk(value)
+
+    walk(data)
+    text = " ".join(spanish)
+    assert len(spanish) >= 14
+    for awkward in ("que no no", "hacer caso a pensamientos", "merece tu cuidado", "te hace sentir inseguridad",
+                    "con seguridad para participar"):
+        assert awkward not in text, awkward
+    for gendered in ("seguro ", "segura ", "solo ", "sola ", "tranquilo", "tranquila", "asustado", "asustada"):
+        assert not re.search(rf"\bte sientes {gendered}|\bestás {gendered}", text), gendered

@@ -350,13 +350,13 @@ def test_an_unknown_level_is_an_error():
 def test_fear_of_a_partner_adds_guidance_towards_individual_help():
     assert safety_message("check_in", "en")["notes"] == []
     [note] = safety_message("check_in", "en", rules=("afraid_of_partner",))["notes"]
-    assert "Couple sessions are not the right setting" in note
+    assert "couple sessions are not the right place" in note
 
 
 def test_not_feeling_safe_in_a_session_gets_words_of_its_own_not_the_low_mood_message():
     alone = safety_message("info", "en", ["not_safe_today"])
     assert "did not feel safe taking part today" in alone["body"] and "low mood" not in alone["body"]
-    assert "no te has sentido con seguridad" in safety_message("info", "es", ["not_safe_today"])["body"]
+    assert "no te resulta seguro participar" in safety_message("info", "es", ["not_safe_today"])["body"]
     # with another rule that has no body of its own, the level's body stays (it describes that rule)
     mixed = safety_message("info", "en", ["not_safe_today", "anxiety_or_depression_positive"])
     assert "low mood" in mixed["body"]
