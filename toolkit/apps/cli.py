@@ -123,8 +123,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ServerError(str(exc)) from None
     if ws:
         os.environ["ATTUNE_WORKSHOP"] = str(ws.path.resolve())  # kernels read k and texts from it
-    if args.token:
-        plan.token = args.token
+    # $ATTUNE_TOKEN: how a hub's spawner passes it (a command line is visible to every user of the machine).
+    token = args.token or os.environ.get("ATTUNE_TOKEN")
+    if token:
+        plan.token = token
+    if args.base_url:
+        plan.base_url = "/" + args.base_url.strip("/") + "/" if args.base_url.strip("/") else "/"
     dashboard = None
 
     def ready(plan, root):
@@ -350,7 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default: this machine's LAN address; 127.0.0.1 keeps it local)")
     p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     p.add_argument("--store", help="the response store (default: $ATTUNE_STORE or ~/.attune/workshop.sqlite)")
-    p.add_argument("--token", help="workshop token participants need (default: a new random one)")
+    p.add_argument("--token", help="workshop token participants need (default: $ATTUNE_TOKEN, else a new random one)")
+    p.add_argument("--base-url", metavar="PREFIX", help="serve the pages under this URL prefix, for a proxy in front "
+                   "(JupyterHub: /user/NAME/SERVER/; default: /)")
     p.add_argument("--room", type=_room_size, help="how many participants may join (default: workshop.yaml's room, else 40); "
                                              "past it the join form asks people to tell the facilitator")
     p.add_argument("--workshop", help="workshop file (default: ./workshop.yaml when present); "

@@ -153,6 +153,8 @@ class ServerPlan:
     pool_size: int = 2
     room: int = 40  # participants the store takes (workshop.yaml's room, --room)
     session: Path | None = None  # today's session (--session): its pages are kept warm for the room
+    #: The URL prefix the pages live under (--base-url): "/" on a laptop, the hub's route behind JupyterHub's proxy.
+    base_url: str = "/"
 
     def warm_plan(self) -> WarmPlan | None:
         """How many warm pages today's session keeps, and when its kernels load the feedback's
@@ -168,7 +170,7 @@ class ServerPlan:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/?token={self.token}"
+        return f"http://{self.host}:{self.port}{self.base_url}?token={self.token}"
 
     def voila_command(self, served: Path, workdir: Path, sockets: Path | None = None) -> list[str]:
         """Voilà's command line. The token and cookie secret are in ``write_voila_config``'s file, not
@@ -178,7 +180,7 @@ class ServerPlan:
         config_paths = [str(workdir / VOILA_CONFIG_DIR), *jupyter_config_path()]  # ours first: it wins
         return [
             sys.executable, "-m", "voila", str(served),
-            "--no-browser", f"--port={self.port}", f"--Voila.ip={self.host}",
+            "--no-browser", f"--port={self.port}", f"--Voila.ip={self.host}", f"--Voila.base_url={self.base_url}",
             f"--Voila.config_file_paths={config_paths!r}",
             # Kernels' connection files (and, with ``sockets``, their Unix sockets): gone with the folder.
             f"--Voila.connection_dir_root={sockets or workdir}",
@@ -301,7 +303,12 @@ def _identity_provider():
 
     class WorkshopIdentityProvider(VoilaIdentityProvider):
         def get_handlers(self):
-            return [(path, WorkshopLoginHandler if path == r"/login" else handler)
+            # Voilà 0.5 adds these routes without its URL prefix (every other route has it): behind a
+            # proxy prefix (--base-url) a request without the token would be sent to a page that is not there.
+            from jupyter_server.utils import url_path_join
+
+            prefix = getattr(self.parent, "server_url", None) or "/"
+            return [(url_path_join(prefix, path), WorkshopLoginHandler if path == r"/login" else handler)
                     for path, handler in super().get_handlers()]
 
         def set_login_cookie(self, handler, user):
@@ -343,8 +350,10 @@ def device_header(handler) -> None:
         key = None
         if headers.get("Sec-Fetch-Site") != "cross-site":
             key = new_device_key()
-            handler.set_cookie(DEVICE_COOKIE, key, path="/", expires_days=DEVICE_COOKIE_DAYS, httponly=True,
-                               samesite="Strict", secure=handler.request.protocol == "https")
+            # Only this server's pages get it: behind a hub, other workshops and JupyterLab share the host.
+            handler.set_cookie(DEVICE_COOKIE, key, path=getattr(handler, "base_url", "/"),
+                               expires_days=DEVICE_COOKIE_DAYS, httponly=True, samesite="Strict",
+                               secure=handler.request.protocol == "https")
     if key:
         headers[DEVICE_HEADER] = key
 
