@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser postgres run test lint bench clean
+.PHONY: setup browser postgres proxy run test lint bench clean
 
 setup: $(STAMP)
 
@@ -25,13 +25,20 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# configurable-http-proxy (npm) for the JupyterHub test (tests/browser/test_hub.py), in .ci/node (not in git).
+PROXY := .ci/node/node_modules/.bin/configurable-http-proxy
+proxy:
+	@test -x $(PROXY) || { command -v npm >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }; \
+	  npm install --silent --no-audit --no-fund --prefix .ci/node configurable-http-proxy@5 >/dev/null; }
+
 run: setup
 	$(BIN)/attune serve --with-dashboard
 
 # Lint and architecture first (seconds), then unit tests and every notebook once under nbval on
 # both cores (a notebook's cells stay together with --dist loadfile), then the browser tests
 # alone: they start real servers and Chromium, and time on a busy machine is what makes them flaky.
-test: setup browser postgres
+test: setup browser postgres proxy
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --nbval-lax --ignore=tests/browser tests notebooks
