@@ -65,6 +65,9 @@ class HubSettings:
     kernel_files: int = 256  # open files per participant kernel
     cull_after_s: int = 3600  # servers without traffic for this long are stopped
     demo_password: str = ""  # set: dummy logins with this password, servers as the hub's own user (tests only)
+    kernel_path: str = ""  # a Jupyter data folder with the limited kernel, already in the servers' image (Kubernetes)
+    workshop_memory: str = ""  # a workshop server's memory limit, e.g. 5G (spawners that enforce it: systemd, Kubernetes)
+    workshop_cpu: float = 0.0  # its CPU limit in cores
     extra_env: dict = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +85,9 @@ class HubSettings:
             kernel_files=_env_int("ATTUNE_HUB_KERNEL_FILES", 256),
             cull_after_s=_env_int("ATTUNE_HUB_CULL_AFTER", 3600),
             demo_password=os.environ.get("ATTUNE_HUB_DEMO_PASSWORD", ""),
+            kernel_path=os.environ.get("ATTUNE_HUB_KERNEL_PATH", ""),
+            workshop_memory=os.environ.get("ATTUNE_HUB_WORKSHOP_MEMORY", ""),
+            workshop_cpu=float(os.environ.get("ATTUNE_HUB_WORKSHOP_CPU", "0") or 0),
         )
 
 
@@ -275,7 +281,11 @@ def _workshop_server(spawner, settings: HubSettings, env: dict, role: str) -> No
     else:
         env["ATTUNE_STORE"] = f"~/.attune/{ident}.sqlite"
     env["ATTUNE_TOKEN"] = options["token"]
-    env["JUPYTER_PATH"] = str(kernel_spec_dir(settings))
+    env["JUPYTER_PATH"] = settings.kernel_path or str(kernel_spec_dir(settings))
+    if settings.workshop_memory:
+        spawner.mem_limit = settings.workshop_memory
+    if settings.workshop_cpu:
+        spawner.cpu_limit = settings.workshop_cpu
     env["PYTHONUNBUFFERED"] = "1"
     from jupyterhub.spawner import LocalProcessSpawner
     from jupyterhub.utils import random_port
@@ -331,7 +341,22 @@ def workshops_for(settings: HubSettings):
 
 # -- the whole configuration -------------------------------------------------------------------
 
+def configure_servers(c, settings: HubSettings) -> None:
+    """What Attune adds to any hub (also Zero to JupyterHub's, which runs its own proxy, database and culler)."""
+    c.JupyterHub.allow_named_servers = True
+    c.JupyterHub.named_server_limit_per_user = _env_int("ATTUNE_HUB_WORKSHOPS_PER_FACILITATOR", 4)
+    c.Spawner.options_form = options_form(settings)
+    c.Spawner.options_from_form = options_from_form
+    c.Spawner.pre_spawn_hook = pre_spawn_hook(settings)
+    c.Spawner.http_timeout = 120  # a workshop warms its pages before it answers
+    c.Spawner.start_timeout = 300
+    c.JupyterHub.template_paths = [str(HERE / "templates")]
+    c.JupyterHub.template_vars = {"attune_workshops": workshops_for(settings), "attune_sessions": session_names(settings),
+                                  "attune_languages": LANGUAGES, "attune_room": settings.room}
+
+
 def configure(c, settings: HubSettings | None = None) -> HubSettings:
+    """The whole hub on one machine: its database, proxy, TLS, logins, Attune's servers and the culler."""
     settings = settings or HubSettings.from_env()
     settings.state.mkdir(parents=True, exist_ok=True)
     c.JupyterHub.db_url = os.environ.get("ATTUNE_HUB_DATABASE", f"sqlite:///{settings.state / 'jupyterhub.sqlite'}")
@@ -361,17 +386,7 @@ def configure(c, settings: HubSettings | None = None) -> HubSettings:
     if admins:
         c.Authenticator.admin_users = set(admins)
 
-    c.JupyterHub.allow_named_servers = True
-    c.JupyterHub.named_server_limit_per_user = _env_int("ATTUNE_HUB_WORKSHOPS_PER_FACILITATOR", 4)
-    c.Spawner.options_form = options_form(settings)
-    c.Spawner.options_from_form = options_from_form
-    c.Spawner.pre_spawn_hook = pre_spawn_hook(settings)
-    c.Spawner.http_timeout = 120  # a workshop warms its pages before it answers
-    c.Spawner.start_timeout = 180
-    c.Spawner.mem_limit = os.environ.get("ATTUNE_HUB_SERVER_MEMORY") or None  # enforced by systemd/Kubernetes spawners
-    c.JupyterHub.template_paths = [str(HERE / "templates")]
-    c.JupyterHub.template_vars = {"attune_workshops": workshops_for(settings), "attune_sessions": session_names(settings),
-                                  "attune_languages": LANGUAGES, "attune_room": settings.room}
+    configure_servers(c, settings)
 
     # Servers (JupyterLab and workshops) that nobody has used for a while are stopped.
     c.JupyterHub.services = [{
