@@ -1,4 +1,4 @@
-"""Fixtures shared by the unit tests: a store, and a participant who joined it with consent.
+"""Fixtures shared by the unit tests: a store, a participant who joined it with consent, PostgreSQL.
 
 Browser fixtures (a served workshop, Chromium, participants on phones) live in
 tests/browser/conftest.py; writing a file with one mistake is tests/badfile.py.
@@ -29,3 +29,24 @@ def joined(store):
     form = JoinForm(store)
     form.join(CODE, storage_consent=True, checkin_consent=False)
     return form
+
+
+#: Facilitators' database roles in the test PostgreSQL (members of attune_facilitator).
+FACILITATORS = {"alice": "alice-pw-1", "bob": "bob-pw-2"}
+TEMPLATE = "attune_template"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL on loopback (one per test process), with the Attune tables in a template
+    database (``TEMPLATE``) and two facilitators' roles; ``postgres.create_database(template=TEMPLATE)``
+    gives a test its own database in a few milliseconds."""
+    from tests.postgres import PostgresServer
+    from toolkit.store import postgres as pg_store
+
+    with PostgresServer() as server:
+        server.create_database(TEMPLATE)
+        pg_store.setup(server.url(database=TEMPLATE))
+        for name, password in FACILITATORS.items():
+            pg_store.add_facilitator(server.url(database=TEMPLATE), name, password)
+        yield server

@@ -129,9 +129,10 @@ class PostgresServer:
         query = f"?workshop={workshop}" if workshop else ""
         return f"postgresql://{auth}@127.0.0.1:{self.port}/{database}{query}"
 
-    def create_database(self, name: str | None = None) -> str:
+    def create_database(self, name: str | None = None, *, template: str | None = None, owner: str | None = None) -> str:
         name = name or f"attune_{secrets.token_hex(4)}"
-        self.sql(f'CREATE DATABASE "{name}"')
+        self.sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+                 + (f' OWNER "{owner}"' if owner else ""))
         return name
 
     def create_role(self, name: str, password: str, *, member_of: str | None = None) -> str:

@@ -17,7 +17,7 @@ _EXPORTS = {
     "item_rest_correlations": "toolkit.core.reliability",
     "reliable_change": "toolkit.core.change",
     "mean_change": "toolkit.core.change",
-    "ResponseStore": "toolkit.store.sqlite",
+    "ResponseStore": "toolkit.store.responses",
     "QuestionnaireForm": "toolkit.widgets",
     "JoinForm": "toolkit.widgets",
     "AttuneError": "toolkit.errors",

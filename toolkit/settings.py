@@ -42,6 +42,12 @@ DEFAULT_LOCALE = "international"
 ENV_STORE, ENV_LOCALE, ENV_LANGUAGE, ENV_WORKSHOP = "ATTUNE_STORE", "ATTUNE_LOCALE", "ATTUNE_LANGUAGE", "ATTUNE_WORKSHOP"
 
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(location: object) -> bool:
+    """Whether a store location is written as a URL (``postgresql://...``): kept as text, never a path."""
+    return isinstance(location, str) and bool(_URL.match(location))
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Where a wheel keeps what a checkout has at its top (pyproject.toml, force-include).
@@ -177,9 +183,12 @@ class Workshop:
                 for i, s in enumerate(self.spec.sessions) for j, name in enumerate(s.instruments)]
 
     @property
-    def store_path(self) -> Path:
+    def store_path(self) -> Path | str:
+        """The store file (relative to this file's folder), or a ``postgresql://`` URL as written."""
         if not self.spec.store:
             return DEFAULT_STORE
+        if is_url(self.spec.store):
+            return self.spec.store
         path = Path(self.spec.store).expanduser()
         return path if path.is_absolute() else self.folder / path
 
@@ -222,12 +231,14 @@ def current_workshop() -> Workshop | None:
     return load_workshop(path) if path else None
 
 
-def resolve_store_path(store: str | os.PathLike | None = None, workshop: Workshop | None = None) -> Path:
-    """The store to use: the argument, else ``$ATTUNE_STORE``, else the workshop's, else the default."""
-    if store:
-        return Path(store).expanduser()
-    if os.environ.get(ENV_STORE):
-        return Path(os.environ[ENV_STORE]).expanduser()
+def resolve_store_path(store: str | os.PathLike | None = None, workshop: Workshop | None = None) -> Path | str:
+    """The store to use: the argument, else ``$ATTUNE_STORE``, else the workshop's, else the default.
+
+    A file path (SQLite), or a URL kept as text (``toolkit.store.location`` checks its scheme).
+    """
+    for given in (store, os.environ.get(ENV_STORE)):
+        if given:
+            return given if is_url(given) else Path(given).expanduser()
     return workshop.store_path if workshop else DEFAULT_STORE
 
 

@@ -76,7 +76,7 @@ def test_the_terminal_says_ready_and_the_projector_shows_how_warm_the_room_is(tm
 
 def test_see_my_results_is_busy_at_once_and_live_again_after(tmp_path, monkeypatch):
     import toolkit.widgets.form as form_module
-    from toolkit.store.sqlite import ResponseStore
+    from toolkit.store.responses import ResponseStore
 
     store = ResponseStore(tmp_path / "s.sqlite")
     store.register("amber-fox-11", storage_consent=True)

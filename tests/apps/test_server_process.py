@@ -32,7 +32,7 @@ from toolkit.apps.private_state import SOCKETS_PREFIX, cookie_secret_file, priva
 from toolkit.apps.processes import descendants, kill_all, running, stop_group
 from toolkit.apps.server import projector_page, refusal_page
 from toolkit.content.text import ui, ui_files
-from toolkit.store.schema import PRIVATE_SUFFIX
+from toolkit.store.sqlite import PRIVATE_SUFFIX
 
 REPO = Path(__file__).resolve().parents[2]
 CLOSENESS = REPO / "tests" / "browser" / "notebooks" / "10_closeness.ipynb"

@@ -212,7 +212,7 @@ def _cmdline(proc) -> str:
 
 
 def open_store(path: Path):
-    from toolkit.store.sqlite import ResponseStore
+    from toolkit.store.responses import ResponseStore
 
     return ResponseStore(path)
 

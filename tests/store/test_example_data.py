@@ -226,7 +226,7 @@ def test_some_people_missed_the_post_session(cohort):
 
 
 def test_load_into_store_registers_consenting_people_with_their_answers(written):
-    store_module = pytest.importorskip("toolkit.store.sqlite")
+    store_module = pytest.importorskip("toolkit.store.responses")
     people = pd.read_csv(written / "participants.csv", dtype=str, keep_default_na=False)
     answers = pd.read_csv(written / "answers.csv", dtype=str, keep_default_na=False)
     with store_module.ResponseStore(":memory:") as store:
@@ -246,7 +246,7 @@ def test_load_into_store_registers_consenting_people_with_their_answers(written)
 
 
 def test_load_into_store_writes_one_workshop_to_a_file(written, tmp_path):
-    store_module = pytest.importorskip("toolkit.store.sqlite")
+    store_module = pytest.importorskip("toolkit.store.responses")
     with store_module.ResponseStore(tmp_path / "workshop.sqlite") as store:
         done = load_into_store(store, written, workshop="workshop-4")
         people = pd.read_csv(written / "participants.csv", dtype=str, keep_default_na=False)

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit.apps.cli import main
 from toolkit.instruments import load_instrument_file
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 
 CODES = ["amber-fox-11", "quiet-owl-12", "misty-elk-13"]
 

@@ -17,7 +17,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from toolkit.apps.cli import main
 from toolkit.instruments import load_instrument
 from toolkit.store.example_data import load_into_store, write_cohort
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 
 CODES = ["amber-fox-11", "quiet-owl-12", "misty-elk-13"]
 SECRET = "call me Sam at the bakery"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -30,7 +29,7 @@ TIMEPOINTS = 20  # x 5 items = 100 answers per process
 # register, say "ready", wait for the start signal, then write 100 answers.
 WRITER = """
 import os, sys, time
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 path, n, go, timepoints = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 code = f"worker-process-{10 + n}"
 store = ResponseStore(path)
@@ -48,7 +47,7 @@ print("done", flush=True)
 # Writes answers for ever, printing each one's key once record_answer has returned.
 CRASHER = """
 import sys
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 path, code = sys.argv[1], sys.argv[2]
 store = ResponseStore(path)
 store.register(code, storage_consent=True)
@@ -66,8 +65,8 @@ def _python(code: str, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_twenty_processes_writing_at_once_lose_and_double_nothing(tmp_path):
-    path, go = tmp_path / "responses.sqlite", tmp_path / "go"
+def test_twenty_processes_writing_at_once_lose_and_double_nothing(tmp_path, place):
+    path, go = place.location, tmp_path / "go"
     started = time.monotonic()
     writers = [_python(WRITER, str(path), str(n), str(go), str(TIMEPOINTS)) for n in range(PROCESSES)]
     try:
@@ -85,18 +84,15 @@ def test_twenty_processes_writing_at_once_lose_and_double_nothing(tmp_path):
                 w.kill()
                 w.wait()
     written = time.monotonic()
-    print(f"\n20 writers: opened in {opened - started:.1f} s, 2,000 answers in {written - opened:.1f} s")
+    print(f"\n20 writers ({place.kind}): opened in {opened - started:.1f} s, "
+          f"2,000 answers in {written - opened:.1f} s")
 
-    con = sqlite3.connect(path)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert con.execute("SELECT COUNT(*) FROM answers").fetchone() == (PROCESSES * TIMEPOINTS * 5,)
-        keys = con.execute("SELECT COUNT(DISTINCT participant || '/' || item || '/' || timepoint) FROM answers")
-        assert keys.fetchone() == (PROCESSES * TIMEPOINTS * 5,)
-        assert con.execute("SELECT COUNT(*) FROM participants").fetchone() == (PROCESSES,)
-        rows = con.execute("SELECT participant, item, timepoint, value FROM answers").fetchall()
-    finally:
-        con.close()
+    assert place.integrity_ok()
+    assert place.count("SELECT COUNT(*) FROM answers") == PROCESSES * TIMEPOINTS * 5
+    keys = place.count("SELECT COUNT(DISTINCT participant || '/' || item || '/' || timepoint) FROM answers")
+    assert keys == PROCESSES * TIMEPOINTS * 5
+    assert place.count("SELECT COUNT(*) FROM participants") == PROCESSES
+    rows = place.query("SELECT participant, item, timepoint, value FROM answers")
     expected = {(f"worker-process-{10 + n}", f"who5_{i}", f"t{t}", float((n + t + i) % 6))
                 for n in range(PROCESSES) for t in range(TIMEPOINTS) for i in range(1, 6)}
     assert set(rows) == expected
@@ -120,19 +116,15 @@ def _acknowledged(proc: subprocess.Popen, at_least: int, timeout: float = 60) ->
 
 
 @pytest.mark.parametrize("round_", range(3))
-def test_answers_acknowledged_before_sigkill_survive_it(tmp_path, round_):
-    path = tmp_path / "responses.sqlite"
+def test_answers_acknowledged_before_sigkill_survive_it(place, round_):
+    path = place.location
     code = "amber-fox-42"
     started = time.monotonic()
     acked = _acknowledged(_python(CRASHER, str(path), code), at_least=60 + 45 * round_)
 
     with ResponseStore(path) as store:  # opens (and recovers) after the crash
         stored = {(r.timepoint, r.item, r.value) for r in store.answers(code).itertuples()}
-    con = sqlite3.connect(path)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    finally:
-        con.close()
+    assert place.integrity_ok()
     print(f"\nkilled after {len(acked)} acknowledged answers; checked in {time.monotonic() - started:.1f} s")
 
     keys = set()
@@ -143,10 +135,10 @@ def test_answers_acknowledged_before_sigkill_survive_it(tmp_path, round_):
     assert len(stored) - len(keys) <= 1  # at most the answer committed but not yet acknowledged
 
 
-def test_threads_sharing_one_store_write_every_answer(tmp_path):
+def test_threads_sharing_one_store_write_every_answer(place):
     codes = [f"quiet-owl-{n}" for n in range(10, 18)]
     errors: list[BaseException] = []
-    with ResponseStore(tmp_path / "responses.sqlite") as store:
+    with ResponseStore(place.location) as store:
         for code in codes:
             store.register(code, storage_consent=True)
 

@@ -20,7 +20,7 @@ from toolkit.errors import ResponseDataError
 from toolkit.instruments.answers import MAX_TEXT
 from toolkit.store import ResponseStore
 from toolkit.store.export import export_store, neutralise_formulas
-from toolkit.store.schema import StoreReadableWarning
+from toolkit.store.sqlite import StoreReadableWarning
 
 CODE = "amber-fox-42"
 SECRET = "my very own words 7f3a"  # a free-text answer to look for in the raw files
@@ -104,8 +104,8 @@ def test_erase_says_so_when_a_reader_holds_the_log_too_long(tmp_path, monkeypatc
     reader = sqlite3.connect(path)
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM answers").fetchone()
-    original = store._empty_log
-    monkeypatch.setattr(store, "_empty_log", lambda wait=10.0: original(wait=0.3))
+    original = store._db.after_erase
+    monkeypatch.setattr(store._db, "after_erase", lambda wait=10.0: original(wait=0.3))
     store.erase(CODE)
     assert store.log_emptied is False
     reader.execute("COMMIT")

@@ -27,7 +27,7 @@ from toolkit.instruments import load_instrument, load_instrument_file
 from toolkit.instruments.model import LEVEL_ORDER
 from toolkit.render import dashboard as render
 from toolkit.store.example_data import load_into_store
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 from toolkit.widgets import dashboard as shell
 
 K = 5

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from toolkit.core import resume
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 from toolkit.widgets import JoinForm, QuestionnaireForm
 
 A_DEVICE = "device-key-of-participant-a-0123456789abcdef"
@@ -264,7 +264,7 @@ def test_phrase_words_are_256_plain_words_per_language_and_phrases_read_forgivin
 
 
 def test_a_version_1_store_is_upgraded_and_keeps_its_answers(tmp_path):
-    from toolkit.store import schema
+    from toolkit.store import sqlite as schema
 
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as conn:  # a store written before resume keys: version 1's tables only

@@ -13,7 +13,7 @@ from toolkit.core.feedback import personal_report
 from toolkit.core.support import safety_message
 from toolkit.instruments import load_instrument
 from toolkit.store.export import export_frames
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 from toolkit.widgets import JoinForm
 from toolkit.widgets.exercises import SpeakerListenerCard
 from toolkit.widgets.exercises.takehome_widget import saved_entries

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.instruments import load_instrument_file
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 from toolkit.widgets import JoinForm, QuestionnaireForm
 
 A_DEVICE = "a" * 43  # a device key as the server makes them

@@ -144,7 +144,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   "--host and one of those.\n")
         print(qr_text(plan.url))
         print(f"Projector page with this QR code: {root / 'join.html'}")
-        print(f"Answers are stored in {plan.store}")
+        from toolkit.store.location import shown
+
+        print(f"Answers are stored in {shown(plan.store)}")
         if args.with_dashboard:
             from toolkit.apps.dashboard_server import start_dashboard
 
@@ -246,18 +248,59 @@ def cmd_instrument(args: argparse.Namespace) -> int:
 
 @command("erase")
 def cmd_erase(args: argparse.Namespace) -> int:
-    from toolkit.store.sqlite import open_existing
+    from toolkit.store.responses import open_existing
 
     with open_existing(args.store) as store:
         removed = store.erase(args.code)
-        emptied = store.log_emptied
+        emptied, kind = store.log_emptied, store.kind
     print(f"erased {removed} rows about {args.code}")
+    if not emptied and kind == "postgresql":
+        print("Note: the rows are gone from every query. PostgreSQL's autovacuum clears them from the tables' pages "
+              "within minutes; the owner of the Attune tables clears every trace at once with `attune db purge URL` "
+              "(schedule it after erasures).", file=sys.stderr)
+        return 0
     if not emptied:
         print(f"Note: another program (the dashboard or a session page) was reading the store, so the erased "
               f"rows may still be in {args.store}-wal until it closes (the last program to close the store empties "
               "it): stop the workshop server and the dashboard to be sure.", file=sys.stderr)
         return 1
     return 0
+
+
+@command("db")
+def cmd_db(args: argparse.Namespace) -> int:
+    from toolkit.store import postgres
+    from toolkit.store.location import shown
+
+    if args.action == "setup":
+        found = postgres.setup(args.url)
+        print(f"{shown(args.url)}: Attune tables at version {postgres.SCHEMA_VERSION} (found "
+              f"{found or 'none'}); facilitators' roles join {postgres.GROUP_ROLE} (attune db facilitator)")
+    elif args.action == "facilitator":
+        if not args.name:
+            raise AttuneError("attune db facilitator URL NAME: give the new role's name")
+        password = _read_password(args.name)
+        postgres.add_facilitator(args.url, args.name, password)
+        print(f"{args.name} may now run workshops: postgresql://{args.name}:PASSWORD@HOST/DB?workshop=ID")
+    else:
+        postgres.purge(args.url)
+        print(f"{shown(args.url)}: erased rows cleared from every table and index page")
+    return 0
+
+
+def _read_password(name: str) -> str:
+    """A new role's password: typed twice at a terminal, else the first line of standard input."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first, second = getpass.getpass(f"password for {name}: "), getpass.getpass("again: ")
+        if first != second:
+            raise AttuneError("the two passwords differ; nothing was created")
+    else:
+        first = sys.stdin.readline().rstrip("\n")
+    if len(first) < 12:
+        raise AttuneError("a facilitator's password has at least 12 characters; nothing was created")
+    return first
 
 
 @command("example-data")
@@ -404,6 +447,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("erase", help="erase every row about one participant code")
     p.add_argument("--store", required=True, help="the response store")
     p.add_argument("code", help="the participant's code, e.g. amber-fox-42")
+
+    p = sub.add_parser("db", help="an organisation's PostgreSQL: set up the tables, add a facilitator, purge erased rows")
+    p.add_argument("action", choices=("setup", "facilitator", "purge"),
+                   help="setup: create or update the tables (as the database owner); facilitator: add a login "
+                        "role that may run workshops (password from the terminal or standard input); purge: clear "
+                        "erased rows from every page (as the owner)")
+    p.add_argument("url", help="postgresql://ROLE@HOST:PORT/DB of the database owner (no ?workshop= needed)")
+    p.add_argument("name", nargs="?", help="facilitator: the new role's name")
 
     p = sub.add_parser("example-data", help="write the synthetic example cohort (same seed, same files)")
     p.add_argument("--out", default="data", help="folder to write to (default: data)")

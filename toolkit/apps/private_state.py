@@ -2,7 +2,7 @@
 
 The cookie secret (so a restart keeps everyone signed in), a working folder per process (swept
 when its process is gone), and the short-named folder where kernels listen on Unix sockets.
-The folder itself is ``toolkit.store.schema.private_dir``, shared with the store's own secret.
+The folder itself is ``toolkit.store.location.private_dir``, shared with an SQLite store's own secret.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from toolkit.store.schema import private_dir
+from toolkit.store.location import private_dir
 
 __all__ = ["COOKIE_SECRET", "cookie_secret_file", "private_dir", "run_folder", "sockets_folder", "write_private_text"]
 

@@ -112,7 +112,7 @@ def check_port(host: str, port: int) -> None:
 
 
 def check_store(path: Path) -> None:
-    from toolkit.store.sqlite import ResponseStore
+    from toolkit.store.responses import ResponseStore
 
     try:
         ResponseStore(path).close()

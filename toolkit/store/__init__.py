@@ -1,5 +1,5 @@
 """Persistence behind one interface: the consented response store, export and example data."""
 
-from toolkit.store.sqlite import ResponseStore, open_existing
+from toolkit.store.responses import ResponseStore, open_existing
 
 __all__ = ["ResponseStore", "open_existing"]

@@ -175,15 +175,15 @@ def write_private(path: Path, content: str | bytes) -> Path:
 
 def export_store(store_path, out_dir, *, keep_codes: bool = False, include_text: bool = False) -> list[Path]:
     """Write answers.csv, scores.csv and codebook.csv for the store at ``store_path`` into ``out_dir``."""
-    from toolkit.store.sqlite import open_existing
+    from toolkit.store.responses import open_existing
 
+    with open_existing(store_path) as store:  # a store that cannot be read leaves no export folder behind
+        frames = export_frames(store, keep_codes=keep_codes, include_text=include_text)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"{out}: cannot create the export folder ({exc.strerror or exc})") from None
-    with open_existing(store_path) as store:
-        frames = export_frames(store, keep_codes=keep_codes, include_text=include_text)
     written = []
     for name, frame in frames.items():
         path = out / f"{name}.csv"

@@ -81,11 +81,11 @@ def write_instrument_yaml(inst: Instrument, source: str, out: str | Path) -> Pat
 
 def export_answers(store_path, out_dir, fmt: str, *, keep_codes: bool = False, include_text: bool = False) -> list[Path]:
     """Answers of the store at ``store_path`` as SPSS .sav, Stata .dta or FHIR bundles (one per participant and timepoint)."""
-    from toolkit.store.sqlite import open_existing
+    from toolkit.store.responses import open_existing
 
-    out = _folder(Path(out_dir))
-    with open_existing(store_path) as store:
+    with open_existing(store_path) as store:  # a store that cannot be read leaves no export folder behind
         frames = export_frames(store, keep_codes=keep_codes, include_text=include_text)
+    out = _folder(Path(out_dir))
     answers, scores = frames["answers"], frames["scores"]
     instruments = {ident: _instrument(ident) for ident in answers["instrument"].unique()}
     known = {k: v for k, v in instruments.items() if v is not None}

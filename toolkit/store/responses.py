@@ -1,11 +1,13 @@
-"""The response store: one SQLite file holding what participants answered, and nothing else.
+"""The response store: what participants answered, and nothing else, on either back end.
 
-The SQLite mechanics: transactions and queries for consent, answers, submissions and
-check-in flags, handing data back as plain Python values and pandas DataFrames. What the file
-is and how it is opened is ``schema.py``; what an answer may be, ``toolkit.instruments.answers``;
-long answers into wide frames, ``reshape.py``; scoring, ``toolkit.core.scoring``.
+Every statement about consent, answers, submissions and check-in flags, handing data back as
+plain Python values and pandas DataFrames. The statements are written once and run on a back
+end: an SQLite file (``sqlite.py``, the embedded default) or a workshop in an organisation's
+PostgreSQL (``postgres.py``, for a ``postgresql://`` location); which one is ``location.py``'s
+decision. What an answer may be is ``toolkit.instruments.answers``; long answers into wide
+frames, ``reshape.py``; scoring, ``toolkit.core.scoring``.
 
-Longer than 400 lines on purpose: every statement that reads or writes the file stays in this
+Longer than 400 lines on purpose: every statement that reads or writes the store stays in this
 one class, so its transaction and consent rules (below) can be checked in one place; the
 pure parts already live elsewhere.
 
@@ -13,11 +15,13 @@ Rules it keeps:
 
 * Nothing is written about a participant who has not consented to storage: not even
   their code. ``register(code, storage_consent=False)`` writes nothing.
-* Every write is its own ``BEGIN IMMEDIATE`` transaction (``synchronous=FULL``, WAL), so an
-  answer that was acknowledged (the method returned) survives the kernel killing the process.
-* One connection per store object, shared by threads under a lock.
-* ``erase`` removes every row about a code in one transaction (``secure_delete`` on), then
-  tries to empty the write-ahead log.
+* Every write is its own transaction, and writers to one workshop take turns (SQLite:
+  ``BEGIN IMMEDIATE``, ``synchronous=FULL``, WAL; PostgreSQL: a transaction-level advisory lock
+  per workshop, synchronous commit), so an answer that was acknowledged (the method returned)
+  survives the kernel killing the process, and none is lost or doubled.
+* ``erase`` removes every row about a code in one transaction, then clears what is left of
+  the rows (SQLite: ``secure_delete`` and emptying the write-ahead log; PostgreSQL: VACUUM of
+  the tables it touched).
 * Whether two people may be paired for couple work is one yes or no for the pair
   (``pairing_advised``): never which of them, nor why. A partner-safety rule that fired
   leaves a pairing hold, whatever the check-in consent.
@@ -32,11 +36,7 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
-import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,18 +46,14 @@ from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
 from toolkit.errors import AttuneError, ConsentError, StoreError, UnknownParticipantError
 from toolkit.instruments import Instrument, load_instrument
 from toolkit.instruments.answers import check_level, check_timepoint, decode_answer, encode_answer
-from toolkit.store.schema import (
-    ANSWER_COLUMNS,
-    BUSY_TIMEOUT_MS,
-    PARTICIPANT_COLUMNS,
-    PARTICIPANT_FIELDS,
-    connect,
-    store_secret,
-)
-from toolkit.store.schema import now as _now
+from toolkit.store.location import as_location, shown
+from toolkit.store.tables import ANSWER_COLUMNS, PARTICIPANT_COLUMNS, PARTICIPANT_FIELDS
+from toolkit.store.tables import now as _now
 
 if TYPE_CHECKING:
     import pandas as pd
+
+Transaction = Any  # a back end's connection inside one write transaction: ``execute(sql, params)``
 
 
 class CoupleRequestError(AttuneError):
@@ -97,21 +93,31 @@ def _shown(code: object) -> str:
 
 
 class ResponseStore:
-    """Answers, consent and check-in flags in one SQLite file at ``path`` (created on first use).
+    """Answers, consent and check-in flags at ``location``: a file path or a ``postgresql://`` URL.
 
-    ``ResponseStore(":memory:")`` keeps everything in memory (for tests and demos).
+    A file is created on first use; ``ResponseStore(":memory:")`` keeps everything in memory
+    (for tests and demos). A URL names a workshop in an organisation's database
+    (``postgresql://ROLE@HOST/DB?workshop=ID``; see ``toolkit.store.postgres``).
     Use it as a context manager, or call :meth:`close` when done.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
-        self.path = Path(path)
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = connect(self.path)
-        self._secret_bytes: bytes | None = None
-        self.log_emptied = True  # set by erase: whether the log was truncated once the rows were gone
+    def __init__(self, location: str | os.PathLike[str], *, create: bool = True):
+        target = as_location(location)
+        if isinstance(target, Path):
+            from toolkit.store.sqlite import SQLiteBackend
+
+            self._db = SQLiteBackend(target)
+        else:
+            from toolkit.store.postgres import PostgresBackend
+
+            self._db = PostgresBackend(target, create=create)
+        self.path = target  # the file, or the URL as given (``location`` shows it without a password)
+        self.location = shown(target)
+        self.kind = self._db.kind
+        self.log_emptied = True  # set by erase: whether what was left of the erased rows was cleared
 
     def __repr__(self) -> str:
-        return f"ResponseStore({str(self.path)!r})"
+        return f"ResponseStore({self.location!r})"
 
     def __enter__(self) -> ResponseStore:
         return self
@@ -120,59 +126,26 @@ class ResponseStore:
         self.close()
 
     def close(self) -> None:
-        """Close the file (safe to call twice). The last connection to close folds the log into the file."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Close the store (safe to call twice)."""
+        self._db.close()
 
     # -- transactions ------------------------------------------------------------------
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StoreError(f"{self.path}: this response store has been closed; open it again")
-        return self._conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self):
         """One write transaction; nothing of it is kept unless the block ends normally."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self._rollback(conn)
-                raise StoreError(f"{self.path}: the response store could not be written ({exc}); "
-                                 "nothing was saved") from None
-            except BaseException:
-                self._rollback(conn)
-                raise
-
-    @staticmethod
-    def _rollback(conn: sqlite3.Connection) -> None:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+        return self._db.write()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._connection().execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"{self.path}: the response store could not be read ({exc})") from None
+        return self._db.read(sql, params)
 
     @staticmethod
-    def _consented(conn: sqlite3.Connection, code: str) -> tuple[bool, bool]:
+    def _consented(conn: Transaction, code: str) -> tuple[bool, bool]:
         """(storage consent, check-in consent) of ``code``; (False, False) if unknown."""
         row = conn.execute("SELECT storage_consent, checkin_consent FROM participants WHERE code = ?",
                            (code,)).fetchone()
         return (bool(row[0]), bool(row[1])) if row else (False, False)
 
-    def _require_storage_consent(self, conn: sqlite3.Connection, participant: object) -> str:
+    def _require_storage_consent(self, conn: Transaction, participant: object) -> str:
         code = normalise_code(participant) if isinstance(participant, str) else None
         if code is None or not self._consented(conn, code)[0]:
             raise ConsentError(f"nothing was saved: {_shown(participant)} did not consent to storage "
@@ -219,7 +192,7 @@ class ResponseStore:
         return True
 
     @staticmethod
-    def _set_couple_consent(conn: sqlite3.Connection, code: str, consent: bool, now: str) -> None:
+    def _set_couple_consent(conn: Transaction, code: str, consent: bool, now: str) -> None:
         conn.execute("UPDATE participants SET couple_consent = ?, couple_consent_at = ? WHERE code = ?",
                      (int(consent), now, code))
 
@@ -241,7 +214,7 @@ class ResponseStore:
             self._upsert_couple(conn, code, other, _now())
 
     @staticmethod
-    def _upsert_couple(conn: sqlite3.Connection, code: str, partner: str, now: str) -> None:
+    def _upsert_couple(conn: Transaction, code: str, partner: str, now: str) -> None:
         conn.execute("""INSERT INTO couple_requests (code, partner, requested_at) VALUES (?, ?, ?)
                         ON CONFLICT (code) DO UPDATE SET partner = excluded.partner,
                                                         requested_at = excluded.requested_at""",
@@ -290,7 +263,7 @@ class ResponseStore:
                           (normalise_code(participant), partner))
         return partner if rows[0][0] == 2 and self.pairing_advised(participant, partner) else None
 
-    def _hold_pairing(self, conn: sqlite3.Connection, inst: Instrument, code: str, timepoint: str) -> None:
+    def _hold_pairing(self, conn: Transaction, inst: Instrument, code: str, timepoint: str) -> None:
         """After an answer to a partner-safety form: a pairing hold if one of its rules now fires."""
         from toolkit.core.couples import PARTNER_SAFETY_RULES, partner_safety_fired
 
@@ -329,9 +302,7 @@ class ResponseStore:
 
     @property
     def _secret(self) -> bytes:
-        if self._secret_bytes is None:
-            self._secret_bytes = store_secret(self.path)
-        return self._secret_bytes
+        return self._db.secret()
 
     def _device(self, device: str) -> str:
         if not isinstance(device, str) or len(device) < 16:
@@ -367,7 +338,7 @@ class ResponseStore:
                 self._upsert_couple(conn, code, partner, now)
 
     @staticmethod
-    def _link(conn: sqlite3.Connection, device_hash: str, code: str, now: str) -> None:
+    def _link(conn: Transaction, device_hash: str, code: str, now: str) -> None:
         conn.execute("""INSERT INTO devices (key_hash, code, added_at) VALUES (?, ?, ?)
                         ON CONFLICT (key_hash) DO UPDATE SET code = excluded.code, added_at = excluded.added_at""",
                      (device_hash, code, now))
@@ -597,43 +568,19 @@ class ResponseStore:
         if removed == 0:
             raise UnknownParticipantError(f"nothing is stored about {_shown(participant)}: "
                                           "check the code for typos (nothing was deleted)")
-        self._empty_log()
+        self.log_emptied = self._db.after_erase()
         return removed
 
     def withdraw_consent(self, participant: str) -> int:
         """Withdrawal of consent: everything about the participant is erased (see :meth:`erase`)."""
         return self.erase(participant)
 
-    def _empty_log(self, wait: float = 10.0) -> bool:
-        """Copy the log into the file and truncate it, so erased rows are left in no file; True once done.
-
-        A reader that is still in the middle of a read (the dashboard, a kernel) keeps the log
-        from being truncated: retried for up to ``wait`` seconds, then reported (``log_emptied``).
-        """
-        deadline = time.monotonic() + wait
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.execute("PRAGMA busy_timeout = 200")
-                while True:
-                    try:
-                        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                    except sqlite3.Error:
-                        busy = 1
-                    if not busy:
-                        self.log_emptied = True
-                        return True
-                    if time.monotonic() >= deadline:
-                        self.log_emptied = False
-                        return False
-                    time.sleep(0.05)
-            finally:
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
 
 def open_existing(path: str | os.PathLike[str]) -> ResponseStore:
-    """Open a store that must already exist (export, erase): a missing file is refused, not created."""
-    target = Path(path)
+    """Open a store that must already exist (export, erase): a missing file or workshop is refused, not created."""
+    target = as_location(path)
+    if not isinstance(target, Path):
+        return ResponseStore(target, create=False)
     if not target.is_file():
         raise StoreError(f"{target}: there is no Attune response store here; give the path of the store the "
                          "workshop used (attune serve prints it)")

@@ -1,4 +1,8 @@
-"""What an Attune store file is: its tables, and how a file is opened as one.
+"""The SQLite back end: an Attune store file, its tables, and how a file is opened as one.
+
+The embedded default (``make run``, a facilitator's laptop). ``SQLiteBackend`` is what
+``toolkit.store.responses.ResponseStore`` runs its statements on; ``postgres.py`` is the other
+back end, behind the same four methods (``write``, ``read``, ``secret``, ``after_erase``).
 
 ``connect`` gives a connection to a store, refusing anything that is not one before writing:
 
@@ -23,20 +27,20 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import threading
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from toolkit.errors import StoreError
-from toolkit.instruments import MISSING_CODES
+from toolkit.store.location import PRIVATE_SUFFIX, private_dir
+from toolkit.store.tables import MISSING_SQL as _MISSING_SQL
+from toolkit.store.tables import SCHEMA_VERSION, STORE_KEY, now
 
-SCHEMA_VERSION = 3
-STORE_KEY = "attune_store"
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 MEMORY = ":memory:"
-
-_MISSING_SQL = ", ".join(f"'{code}'" for code in MISSING_CODES)
 
 SCHEMA = [
     """CREATE TABLE meta (
@@ -128,29 +132,6 @@ SCHEMA_V3 = [
         held_at TEXT NOT NULL
     )""",
 ]
-
-#: Every table that holds rows about a participant, with the columns that can name one.
-PARTICIPANT_COLUMNS = {
-    "checkins": ("participant",),
-    "pairing_holds": ("code",),
-    "submissions": ("participant",),
-    "answers": ("participant",),
-    "couple_requests": ("code", "partner"),
-    "devices": ("code",),
-    "participants": ("code",),
-}
-
-ANSWER_COLUMNS = ["participant", "instrument", "instrument_version", "timepoint", "item",
-                  "value", "text", "missing", "answered_at"]
-PARTICIPANT_FIELDS = ["code", "storage_consent", "storage_consent_at", "checkin_consent",
-                      "checkin_consent_at", "created_at", "couple_consent", "couple_consent_at", "checkin_reach"]
-
-
-
-def now() -> str:
-    """The current UTC time, ISO 8601: every time the store keeps."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection to the store at ``path`` (created if new; ``:memory:`` for one in memory), or StoreError."""
@@ -305,21 +286,6 @@ SECRET_FILE = "store_secret"
 _MEMORY_SECRET = secrets.token_bytes(32)  # a store in memory lives and dies with this process
 
 
-PRIVATE_SUFFIX = ".private"
-
-
-def private_dir(path: Path) -> Path:
-    """The workshop's private folder beside its store (``workshop.sqlite.private/``), mode 0700.
-
-    Everything that must outlive a process but never travel with the store file lives here:
-    the store's hashing secret, the server's cookie secret and its working folders.
-    """
-    folder = path.parent / f"{path.name}{PRIVATE_SUFFIX}"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    return folder
-
-
 def store_secret(path: Path) -> bytes:
     """The secret that keys this store's hashes, made once (32 random bytes, 0600) beside the store.
 
@@ -362,3 +328,93 @@ def _retry_when_busy(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
             if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+class SQLiteBackend:
+    """One store file (or ``:memory:``): one connection, shared by threads under a lock.
+
+    Every write is its own ``BEGIN IMMEDIATE`` transaction, so writers (one kernel per
+    participant) take turns and an acknowledged write is on disk.
+    """
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = str(path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = connect(path)
+        self._secret: bytes | None = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"{self.name}: this response store has been closed; open it again")
+        return self._conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nothing of it is kept unless the block ends normally."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback(conn)
+                raise StoreError(f"{self.name}: the response store could not be written ({exc}); "
+                                 "nothing was saved") from None
+            except BaseException:
+                self._rollback(conn)
+                raise
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def read(self, sql: str, params=()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"{self.name}: the response store could not be read ({exc})") from None
+
+    def secret(self) -> bytes:
+        if self._secret is None:
+            self._secret = store_secret(self.path)
+        return self._secret
+
+    def after_erase(self, wait: float = 10.0) -> bool:
+        """Copy the log into the file and truncate it, so erased rows are left in no file; True once done.
+
+        (``secure_delete`` already overwrote them in the file.) A reader in the middle of a read
+        (the dashboard, a kernel) keeps the log from being truncated: retried for up to ``wait``
+        seconds, then False.
+        """
+        deadline = time.monotonic() + wait
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("PRAGMA busy_timeout = 200")
+                while True:
+                    try:
+                        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    except sqlite3.Error:
+                        busy = 1
+                    if not busy:
+                        return True
+                    if time.monotonic() >= deadline:
+                        return False
+                    time.sleep(0.05)
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -38,7 +38,7 @@ from toolkit.core.charts import CONFIG
 from toolkit.core.couples import COUPLE_INSTRUMENTS, SCREEN
 from toolkit.core.group_figures import change_figures, instrument_figures
 from toolkit.core.privacy import DEFAULT_K, check_k
-from toolkit.errors import AttuneError
+from toolkit.errors import AttuneError, StoreError
 from toolkit.instruments import load_instrument
 from toolkit.render.dashboard import (
     attendance_html,
@@ -54,7 +54,7 @@ from toolkit.render.dashboard import (
     session_check_html,
     status_html,
 )
-from toolkit.store.sqlite import ResponseStore
+from toolkit.store.responses import ResponseStore
 from toolkit.widgets.style import style_widget
 
 # --- reading the store (shell) ----------------------------------------------------------------
@@ -148,9 +148,17 @@ class StoreSource:
         self._example: ResponseStore | None = None
         self._empty: ResponseStore | None = None
 
+    def _open_live(self) -> ResponseStore | None:
+        if isinstance(self.path, Path):
+            return ResponseStore(self.path) if self.path.exists() else None
+        try:  # a postgresql:// workshop: opened once someone (its server) has started it
+            return ResponseStore(self.path, create=False)
+        except StoreError:
+            return None
+
     def __call__(self) -> tuple[ResponseStore, bool, str]:
-        if self._live is None and self.path.exists():
-            self._live = ResponseStore(self.path)
+        if self._live is None:
+            self._live = self._open_live()
         if self._live is not None and (not self.use_example_data or not self._live.participants().empty):
             return self._live, False, ""
         if self.use_example_data:

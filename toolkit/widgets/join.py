@@ -226,7 +226,7 @@ class JoinForm(w.VBox):
         if owner is not None and not replace:
             self.replace_confirm.layout.display = "flex"
             return self._refuse("replace_ask", code=owner)
-        from toolkit.store.sqlite import CodeTakenError, RoomFullError
+        from toolkit.store.responses import CodeTakenError, RoomFullError
 
         phrase = new_phrase()
         try:

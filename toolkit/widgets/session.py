@@ -73,7 +73,7 @@ class Session:
     def __init__(self, *, language: str = "en", store_path: str | None = None, participant: str | None = None,
                  locale: str | None = None, k: int | None = None, room: int | None = None):
         from toolkit.settings import current_workshop, resolve_k, resolve_locale, resolve_room, resolve_store_path
-        from toolkit.store.sqlite import ResponseStore
+        from toolkit.store.responses import ResponseStore
         from toolkit.widgets import JoinForm
 
         workshop = current_workshop()  # set by `attune serve` for its kernels
