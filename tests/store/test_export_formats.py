@@ -28,8 +28,9 @@ def first_of(inst, kind):
 
 
 @pytest.fixture
-def store_path(tmp_path):
-    path = tmp_path / "workshop.sqlite"
+def store_path(place):
+    """A filled store on each back end (its file path or URL)."""
+    path = place.location
     plan = load_instrument("i_statement")
     feelings = load_instrument("emotion_checkin")
     with ResponseStore(path) as store:
