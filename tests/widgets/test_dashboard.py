@@ -754,14 +754,25 @@ def test_private_views_stay_closed_until_asked_for(cohort_store):
     assert "opal-harbour-40" not in all_html(dash) + picker_labels(dash) and dash.couple_pick.options == ()
 
 
-def test_store_source_shows_example_data_without_creating_the_workshop_store(tmp_path):
-    path = tmp_path / "sub" / "workshop.sqlite"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_store_source_shows_example_data_without_creating_the_workshop_store(tmp_path, request, backend):
+    if backend == "sqlite":
+        path = tmp_path / "sub" / "workshop.sqlite"
+        exists = path.exists
+    else:  # a workshop of an organisation's PostgreSQL, as a facilitator's role opens it
+        from tests.conftest import FACILITATORS, TEMPLATE
+
+        server = request.getfixturevalue("postgres")
+        database = server.create_database(template=TEMPLATE)
+        path = server.url("alice", FACILITATORS["alice"], database=database, workshop="dash")
+        def exists():
+            return server.sql("SELECT count(*) FROM attune.workshops", database=database).strip() != "0"
     source = shell.StoreSource(path, use_example_data=True, data_dir=DATA)
     store, example, _ = source()
-    assert example and not store.participants().empty and not path.exists()
+    assert example and not store.participants().empty and not exists()
     strict = shell.StoreSource(path, use_example_data=False)
     store, example, message = strict()
-    assert not example and store.participants().empty and message == "no_store" and not path.exists()
+    assert not example and store.participants().empty and message == "no_store" and not exists()
     with ResponseStore(path) as live:  # the workshop starts: the dashboard switches to it
         store, example, _ = source()
         assert example  # still empty
