@@ -222,6 +222,24 @@ def test_a_store_inside_the_workshop_folder_is_a_warning(tmp_path):
     assert only(check_workshop(path, run=False), "the store is inside the workshop folder").level == "warning"
 
 
+@pytest.mark.parametrize(("store", "level", "says"), [
+    ("postgresql://alice@db.example.org/attune?workshop=spring", None, None),
+    ("postgresql://alice:hunter2-pw@db.example.org/attune?workshop=spring", "warning", "holds a password"),
+    ("postgresql://alice@db.example.org/attune", "error", "name the workshop in the store URL"),
+    ("mysql://alice@db.example.org/attune", "error", "not a mysql:// address"),
+])
+def test_a_postgresql_store_url_is_checked_without_connecting(tmp_path, store, level, says):
+    path = make_workshop(tmp_path, {"00_welcome": ["relationship_safety", "session_check"]})
+    path.write_text(path.read_text().replace("store: ~/.attune/test-check.sqlite", f"store: {store}"))
+    report = check_workshop(path, run=False)
+    if level is None:
+        assert report.findings == []
+        return
+    finding = only(report, says)
+    assert finding.level == level and finding.where == f"{path}:{line_of(path, 'store: ')}"
+    assert "hunter2-pw" not in finding.message
+
+
 # --- instruments named by the workshop and used by the notebooks ---------------------------------
 
 

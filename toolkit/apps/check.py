@@ -200,12 +200,31 @@ def setting_findings(ws: Workshop) -> list[Finding]:
     if ws.spec.k < DEFAULT_K:
         out.append(Finding("warning", _at(ws, ("k",)), f"k is {ws.spec.k}, below the default {DEFAULT_K}: in a "
                            "small group a shown figure comes close to one person's answers"))
+    if isinstance(ws.store_path, str):  # an organisation's PostgreSQL
+        return out + _url_store_findings(ws, ws.store_path)
     store = ws.store_path.expanduser().resolve()
     if store.is_relative_to(ws.folder.resolve()):
         out.append(Finding("warning", _at(ws, ("store",)), "the store is inside the workshop folder, so answers about "
                            "mental health would travel with the folder when it is copied or shared: keep it "
                            "elsewhere, such as ~/.attune/"))
     return out
+
+
+def _url_store_findings(ws: Workshop, url: str) -> list[Finding]:
+    from urllib.parse import urlsplit
+
+    from toolkit.errors import StoreError
+    from toolkit.store.location import as_location, split_postgres_url
+
+    try:
+        as_location(url)
+        split_postgres_url(url)
+    except StoreError as exc:
+        return [Finding("error", _at(ws, ("store",)), str(exc))]
+    if urlsplit(url).password:
+        return [Finding("warning", _at(ws, ("store",)), "the store URL holds a password, which travels with this "
+                        "file: remove it and let each facilitator keep theirs in PGPASSWORD or ~/.pgpass")]
+    return []
 
 
 # -- translations -------------------------------------------------------------------------------
