@@ -51,6 +51,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/score_bench.py
 	$(BIN)/python bench/server_bench.py
+	$(BIN)/python bench/store_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
