@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from toolkit.core.pairing import PARTNER_SAFETY_RULES
 from toolkit.core.quality import answer_number
 from toolkit.core.safety import evaluate
 from toolkit.errors import ResponseDataError
@@ -23,9 +24,6 @@ from toolkit.instruments.model import AnyOf, Condition
 
 #: Items about fear of the partner: never compared between partners.
 PARTNER_SAFETY_ITEMS = {"help_indicators": ("afraid_of_partner",)}
-#: Safety rules about the partner, by instrument: when one fires for either partner, pairing is
-#: not advised for that couple (curriculum, "Couples and safety": couple work is not the right format).
-PARTNER_SAFETY_RULES = {"relationship_safety": ("partner_safety",), "help_indicators": ("afraid_of_partner",)}
 #: The screen itself: its answers never leave the participant's own view (no figures, no export).
 SCREEN = "relationship_safety"
 #: Instruments about the relationship, compared item by item by default. Personal distress and

@@ -13,8 +13,10 @@ superuser) may set up, but never opens a workshop: the policies are what keeps w
 
 The same statements as the SQLite store run here (``responses.py``), translated once each:
 ``?`` placeholders become ``%s`` and every ``ON CONFLICT`` target gains the workshop column.
-Writers to one workshop take turns through a transaction-level advisory lock, as SQLite's
-``BEGIN IMMEDIATE`` makes them, so the room's cap and the phrase lock count exactly.
+Writes that count or remove (joining against the room's cap, phrase attempts, erasure) take
+the workshop's transaction-level advisory lock alone, as SQLite's ``BEGIN IMMEDIATE`` makes
+every write; answers and submissions (upserts of their own rows) share it, so they commit side
+by side but never beside an erasure.
 
 Each workshop's hashing secret is a row of ``workshops`` (readable by its facilitator only),
 not a file: kernels on other machines of the hub reach the same secret. A database dump
@@ -392,13 +394,16 @@ class PostgresBackend:
         return self._pool
 
     @contextmanager
-    def write(self) -> Iterator[_Transaction]:
-        """One transaction; writers to this workshop take turns (as SQLite's BEGIN IMMEDIATE)."""
+    def write(self, *, shared: bool = False) -> Iterator[_Transaction]:
+        """One transaction under this workshop's advisory lock: ``shared`` writes (answers, submissions,
+        each an upsert of its own rows) run side by side; any other write runs alone, as SQLite's
+        BEGIN IMMEDIATE makes every write (joining against the room's cap, phrase attempts, erasure)."""
         psycopg = _psycopg()
         pool = self._open_pool()
         try:
             with pool.connection() as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"attune:{self.workshop}",))
+                lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+                conn.execute(f"SELECT {lock}(hashtext(%s))", (f"attune:{self.workshop}",))
                 yield _Transaction(conn)
         except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
             raise StoreError(f"{self.name}: the response store could not be written ({_reason(exc)}); "

@@ -15,10 +15,11 @@ Rules it keeps:
 
 * Nothing is written about a participant who has not consented to storage: not even
   their code. ``register(code, storage_consent=False)`` writes nothing.
-* Every write is its own transaction, and writers to one workshop take turns (SQLite:
-  ``BEGIN IMMEDIATE``, ``synchronous=FULL``, WAL; PostgreSQL: a transaction-level advisory lock
-  per workshop, synchronous commit), so an answer that was acknowledged (the method returned)
-  survives the kernel killing the process, and none is lost or doubled.
+* Every write is its own transaction, committed before the method returns (SQLite:
+  ``BEGIN IMMEDIATE``, ``synchronous=FULL``, WAL; PostgreSQL: synchronous commit), so an answer
+  that was acknowledged survives the kernel killing the process, and none is lost or doubled.
+  Writes that count or remove run alone (SQLite runs every write alone; on PostgreSQL answers
+  and submissions, upserts of their own rows, share a per-workshop advisory lock).
 * ``erase`` removes every row about a code in one transaction, then clears what is left of
   the rows (SQLite: ``secure_delete`` and emptying the write-ahead log; PostgreSQL: VACUUM of
   the tables it touched).
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.core import resume as keys
+from toolkit.core.pairing import PARTNER_SAFETY_RULES
 from toolkit.core.pseudonyms import is_valid_code, normalise_code, parse_code
 from toolkit.errors import AttuneError, ConsentError, StoreError, UnknownParticipantError
 from toolkit.instruments import Instrument, load_instrument
@@ -131,9 +133,14 @@ class ResponseStore:
 
     # -- transactions ------------------------------------------------------------------
 
-    def _write(self):
-        """One write transaction; nothing of it is kept unless the block ends normally."""
-        return self._db.write()
+    def _write(self, *, shared: bool = False):
+        """One write transaction; nothing of it is kept unless the block ends normally.
+
+        ``shared``: a write that may run beside other shared ones (an answer, a submission: each
+        an upsert of its own rows), never beside an exclusive one (what counts or removes:
+        joining against the room's cap, phrase attempts, erasure). SQLite runs every write alone.
+        """
+        return self._db.write(shared=shared)
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self._db.read(sql, params)
@@ -263,17 +270,25 @@ class ResponseStore:
                           (normalise_code(participant), partner))
         return partner if rows[0][0] == 2 and self.pairing_advised(participant, partner) else None
 
-    def _hold_pairing(self, conn: Transaction, inst: Instrument, code: str, timepoint: str) -> None:
-        """After an answer to a partner-safety form: a pairing hold if one of its rules now fires."""
-        from toolkit.core.couples import PARTNER_SAFETY_RULES, partner_safety_fired
-
+    @staticmethod
+    def _pairing_check(inst: Instrument):
+        """The partner-safety test for answers to ``inst``, or None; imported before a write takes its lock."""
         if inst.id not in PARTNER_SAFETY_RULES:
+            return None
+        from toolkit.core.couples import partner_safety_fired  # pandas: only for the screens
+
+        return partner_safety_fired
+
+    @staticmethod
+    def _hold_pairing(conn: Transaction, inst: Instrument, code: str, timepoint: str, fired) -> None:
+        """After an answer to a partner-safety form: a pairing hold if one of its rules now fires."""
+        if fired is None:
             return
         rows = conn.execute("""SELECT instrument, timepoint, item, value FROM answers
                                WHERE participant = ? AND instrument = ? AND timepoint = ?""",
                             (code, inst.id, timepoint)).fetchall()
         frame = _pandas().DataFrame.from_records(rows, columns=["instrument", "timepoint", "item", "value"])
-        if partner_safety_fired(frame.astype({"value": float})):
+        if fired(frame.astype({"value": float})):
             conn.execute("INSERT INTO pairing_holds (code, held_at) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
                          (code, _now()))
 
@@ -422,7 +437,8 @@ class ResponseStore:
         inst = load_instrument(instrument)
         timepoint = check_timepoint(timepoint)
         number, text, missing = encode_answer(inst, item, value)
-        with self._write() as conn:
+        fired = self._pairing_check(inst)
+        with self._write(shared=True) as conn:
             code = self._require_storage_consent(conn, participant)
             conn.execute(
                 """INSERT INTO answers (participant, instrument, instrument_version, item, timepoint,
@@ -432,7 +448,7 @@ class ResponseStore:
                        instrument_version = excluded.instrument_version, value = excluded.value,
                        text = excluded.text, missing = excluded.missing, answered_at = excluded.answered_at""",
                 (code, inst.id, inst.version, item, timepoint, number, text, missing, _now()))
-            self._hold_pairing(conn, inst, code, timepoint)
+            self._hold_pairing(conn, inst, code, timepoint, fired)
 
     def answers(self, participant: str | None = None, instrument: Instrument | str | None = None,
                 timepoint: str | None = None) -> pd.DataFrame:
@@ -506,7 +522,8 @@ class ResponseStore:
         timepoint, level = check_timepoint(timepoint), check_level(level)
         rule_ids = [rules] if isinstance(rules, str) else [str(r) for r in rules]
         now = _now()
-        with self._write() as conn:
+        fired = self._pairing_check(inst)
+        with self._write(shared=True) as conn:
             code = self._require_storage_consent(conn, participant)
             conn.execute("""INSERT INTO submissions (participant, instrument, instrument_version, timepoint, submitted_at)
                             VALUES (?, ?, ?, ?, ?)
@@ -514,7 +531,7 @@ class ResponseStore:
                                 instrument_version = excluded.instrument_version,
                                 submitted_at = excluded.submitted_at""",
                          (code, inst.id, inst.version, timepoint, now))
-            self._hold_pairing(conn, inst, code, timepoint)
+            self._hold_pairing(conn, inst, code, timepoint, fired)
             if level is None or not self._consented(conn, code)[1]:
                 return False
             conn.execute("""INSERT INTO checkins (participant, instrument, timepoint, level, rules, flagged_at)

@@ -358,8 +358,8 @@ class SQLiteBackend:
         return self._conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nothing of it is kept unless the block ends normally."""
+    def write(self, *, shared: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``shared`` or not, each runs alone); nothing is kept unless the block ends normally."""
         with self._lock:
             conn = self._connection()
             try:
