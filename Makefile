@@ -48,7 +48,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-bench: setup
+bench: setup postgres
 	$(BIN)/python bench/score_bench.py
 	$(BIN)/python bench/server_bench.py
 	$(BIN)/python bench/store_bench.py
