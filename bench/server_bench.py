@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO / "tests" / "browser"))
 sys.path.insert(0, str(REPO))
 
 import harness as h  # noqa: E402
+from percentiles import pct  # noqa: E402 - bench/ is on the path of a script run from it
 
 RESULTS = HERE / "RESULTS.md"
 SECTION = "## Participant server (issue 6)"
@@ -54,15 +55,6 @@ ROOM = 40
 
 
 # -- small statistics ------------------------------------------------------------------------
-
-def pct(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
 
 def summary(values, unit="s", scale=1.0):
     if not values:

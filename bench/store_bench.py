@@ -62,6 +62,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+from percentiles import pct  # noqa: E402 - bench/ is on the path of a script run from it
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 FACILITATOR, FACILITATOR_PW = "bench_facilitator", "bench-pw-14"
@@ -125,15 +126,6 @@ print(json.dumps({"open": opened, "calls": calls}), flush=True)
 
 
 # -- figures -------------------------------------------------------------------------------------
-
-def pct(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
 
 def latency(values) -> dict:
     """p50/p95/p99/max in milliseconds."""
