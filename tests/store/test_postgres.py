@@ -209,3 +209,14 @@ def test_translated_statements_keep_the_workshop_in_every_conflict_target():
     assert pg_store.translate(sql) == ("INSERT INTO devices (key_hash) VALUES (%s) ON CONFLICT (workshop, key_hash) "
                                        "DO UPDATE SET code = excluded.code")
     assert pg_store.translate("SELECT '50%' WHERE a = ?") == "SELECT '50%%' WHERE a = %s"
+
+
+def test_a_broken_connection_fails_one_call_plainly_and_the_next_reconnects(database):
+    with ResponseStore(database.url()) as store:
+        store.register(A, storage_consent=True)
+        database.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'alice'")
+        with pytest.raises(StoreError, match="could not be written .*nothing was saved"):
+            store.record_answer(A, "who5", "who5_1", 2)
+        store.record_answer(A, "who5", "who5_1", 4)  # a new connection, as the same role and workshop
+        assert store.saved_answers(A, "who5", "pre") == {"who5_1": 4}
+    assert database.count("SELECT COUNT(*) FROM answers") == 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -39,7 +40,6 @@ from toolkit.store.tables import MISSING_SQL, PARTICIPANT_COLUMNS, SCHEMA_VERSIO
 SCHEMA = "attune"
 GROUP_ROLE = "attune_facilitator"
 CONNECT_TIMEOUT_S = 10
-POOL_MAX = 4
 
 _WORKSHOP = "workshop TEXT NOT NULL DEFAULT current_setting('attune.workshop') REFERENCES workshops (id)"
 
@@ -326,17 +326,22 @@ class _Transaction:
 
 
 class PostgresBackend:
-    """One workshop in a PostgreSQL database, through a small pool of connections."""
+    """One workshop in a PostgreSQL database, through one connection shared by threads under a lock.
+
+    One per kernel, as for SQLite: a participant's kernel writes one answer at a time, and one
+    log-in per kernel keeps a room of 40 warming quickly. A connection that broke (the server
+    restarted) is replaced at the next call; the call that met it raises StoreError.
+    """
 
     kind = "postgresql"
 
     def __init__(self, url: str, *, create: bool = True):
         psycopg = _psycopg()
-        from psycopg_pool import ConnectionPool
-
         self.name = shown(url)
-        conninfo, self.workshop = split_postgres_url(url)
-        conn = _connect(conninfo, self.name)
+        self._conninfo, self.workshop = split_postgres_url(url)
+        self._lock = threading.RLock()
+        self._closed = False
+        conn = _connect(self._conninfo, self.name)
         try:
             role, bypass = conn.execute("SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles "
                                         "WHERE rolname = current_user").fetchone()
@@ -350,18 +355,14 @@ class PostgresBackend:
                 raise StoreError(f"{self.name}: there is no Attune response store in this database; give the "
                                  "store the workshop used (attune serve prints it)")
             self._secret = self._claim(conn, role, create)
+            self._configure(conn)
         except psycopg.Error as exc:
-            raise StoreError(f"{self.name}: the response store cannot be opened ({_reason(exc)})") from None
-        finally:
             conn.close()
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=POOL_MAX, open=False, configure=self._configure,
-                                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                                    name=f"attune-{self.workshop}")
-        try:
-            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
-        except Exception as exc:
-            self._pool.close()
             raise StoreError(f"{self.name}: the response store cannot be opened ({_reason(exc)})") from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
 
     def _configure(self, conn) -> None:
         conn.execute(f"SET search_path = {SCHEMA}")
@@ -384,14 +385,24 @@ class PostgresBackend:
         return bytes.fromhex(row[0])
 
     def close(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is not None and not pool.closed:
-            pool.close()
+        with self._lock:
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
-    def _open_pool(self):
-        if self._pool.closed:
+    def _connection(self):
+        """The open connection (a new one if the last broke); the caller holds the lock."""
+        if self._closed:
             raise StoreError(f"{self.name}: this response store has been closed; open it again")
-        return self._pool
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = None
+            conn = _connect(self._conninfo, self.name)
+            self._configure(conn)
+            self._conn = conn
+        return self._conn
 
     @contextmanager
     def write(self, *, shared: bool = False) -> Iterator[_Transaction]:
@@ -399,33 +410,24 @@ class PostgresBackend:
         each an upsert of its own rows) run side by side; any other write runs alone, as SQLite's
         BEGIN IMMEDIATE makes every write (joining against the room's cap, phrase attempts, erasure)."""
         psycopg = _psycopg()
-        pool = self._open_pool()
-        try:
-            with pool.connection() as conn, conn.transaction():
-                lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-                conn.execute(f"SELECT {lock}(hashtext(%s))", (f"attune:{self.workshop}",))
-                yield _Transaction(conn)
-        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
-            raise StoreError(f"{self.name}: the response store could not be written ({_reason(exc)}); "
-                             "nothing was saved") from None
-        except self._pool_errors() as exc:
-            raise StoreError(f"{self.name}: the response store could not be written ({_reason(exc)}); "
-                             "nothing was saved") from None
-
-    @staticmethod
-    def _pool_errors():
-        from psycopg_pool import PoolClosed, PoolTimeout
-
-        return (PoolTimeout, PoolClosed)
+        with self._lock:
+            try:
+                conn = self._connection()
+                with conn.transaction():
+                    lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+                    conn.execute(f"SELECT {lock}(hashtext(%s))", (f"attune:{self.workshop}",))
+                    yield _Transaction(conn)
+            except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
+                raise StoreError(f"{self.name}: the response store could not be written ({_reason(exc)}); "
+                                 "nothing was saved") from None
 
     def read(self, sql: str, params=()) -> list[tuple]:
         psycopg = _psycopg()
-        pool = self._open_pool()
-        try:
-            with pool.connection() as conn:
-                return conn.execute(translate(sql), params).fetchall()
-        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege, *self._pool_errors()) as exc:
-            raise StoreError(f"{self.name}: the response store could not be read ({_reason(exc)})") from None
+        with self._lock:
+            try:
+                return self._connection().execute(translate(sql), params).fetchall()
+            except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
+                raise StoreError(f"{self.name}: the response store could not be read ({_reason(exc)})") from None
 
     def secret(self) -> bytes:
         return self._secret
@@ -437,7 +439,8 @@ class PostgresBackend:
         once, autovacuum clears the table pages within its nap (the tables ask for it at the
         first dead row), and the owner's ``attune db purge`` clears the index pages too.
         """
-        with self._open_pool().connection() as conn:
+        with self._lock:
+            conn = self._connection()
             owner = conn.execute("""SELECT bool_and(pg_has_role(current_user, c.relowner, 'USAGE'))
                                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                                     WHERE n.nspname = %s AND c.relname = ANY(%s)""",
