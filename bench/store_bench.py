@@ -277,15 +277,20 @@ def check_answers(side, expected: set[tuple]) -> dict:
 
 # -- scenarios -----------------------------------------------------------------------------------
 
-def race(side, args, writers: int, name: str = "race") -> dict:
-    location = side.fresh(name)
-    group = Group([["race", location, str(n), args.imports, str(args.answers)] for n in range(writers)], args.limit)
+def run_group(commands: list[list[str]], limit: float) -> list[dict]:
+    """Start one worker per command, let them all go at once when every one is ready, collect, stop."""
+    group = Group(commands, limit)
     try:
         group.wait_ready()
         group.go()
-        results = group.results()
+        return group.results()
     finally:
         group.stop()
+
+
+def race(side, args, writers: int, name: str = "race") -> dict:
+    location = side.fresh(name)
+    results = run_group([["race", location, str(n), args.imports, str(args.answers)] for n in range(writers)], args.limit)
     calls = [c for r in results for c in r["calls"]]
     first, last = min(c[1] for c in calls), max(c[1] + c[2] for c in calls)
     done = sorted(max(c[1] + c[2] for c in r["calls"]) - first for r in results)
@@ -303,14 +308,8 @@ def race(side, args, writers: int, name: str = "race") -> dict:
 def room(side, args) -> dict:
     location = side.fresh("room")
     gap = args.arrive_within / max(args.people - 1, 1)
-    group = Group([["room", location, str(n), args.imports, f"{n * gap:.3f}", str(args.think[0]), str(args.think[1])]
-                   for n in range(args.people)], args.limit)
-    try:
-        group.wait_ready()
-        group.go()
-        results = group.results()
-    finally:
-        group.stop()
+    results = run_group([["room", location, str(n), args.imports, f"{n * gap:.3f}", str(args.think[0]), str(args.think[1])]
+                         for n in range(args.people)], args.limit)
     calls = [c for r in results for c in r["calls"]]
     first, last = min(c[1] for c in calls), max(c[1] + c[2] for c in calls)
     ops = ["device_code", "enrol", "saved_answers", "answer", "submit"]
