@@ -59,8 +59,8 @@ class PostgresPlace:
         self.server, self.database = server, database
         self.location = server.url(role, FACILITATORS.get(role), database=database, workshop=workshop)
 
-    def url(self, role: str = "alice", workshop: str = "w1") -> str:
-        return self.server.url(role, FACILITATORS.get(role), database=self.database, workshop=workshop)
+    def url(self, role: str = "alice", workshop: str = "w1", password: str | None = None) -> str:
+        return self.server.url(role, password or FACILITATORS.get(role), database=self.database, workshop=workshop)
 
     def query(self, sql: str, params=()) -> list[tuple]:
         """SQL as the superuser (row-level security does not bind it): everything in the database."""

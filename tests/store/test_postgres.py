@@ -220,3 +220,12 @@ def test_a_broken_connection_fails_one_call_plainly_and_the_next_reconnects(data
         store.record_answer(A, "who5", "who5_1", 4)  # a new connection, as the same role and workshop
         assert store.saved_answers(A, "who5", "pre") == {"who5_1": 4}
     assert database.count("SELECT COUNT(*) FROM answers") == 1
+
+
+def test_the_connection_url_drops_only_the_workshop():
+    from toolkit.store.location import connection_url, split_postgres_url
+
+    url = "postgresql://alice@db.example.org:5433/attune?sslmode=require&workshop=spring&application_name=a"
+    assert split_postgres_url(url) == ("postgresql://alice@db.example.org:5433/attune?sslmode=require&application_name=a",
+                                       "spring")
+    assert connection_url("postgresql://owner@db/attune?sslmode=verify-full") == "postgresql://owner@db/attune?sslmode=verify-full"

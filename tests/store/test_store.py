@@ -266,7 +266,6 @@ def test_erase_leaves_no_trace_of_the_code_in_the_file(store, place):
 
 
 def test_erase_by_the_tables_owner_clears_the_pages_at_once(postgres):
-    from tests.conftest import FACILITATORS
     from tests.store.conftest import PostgresPlace
     from toolkit.store.postgres import setup
 
@@ -274,15 +273,11 @@ def test_erase_by_the_tables_owner_clears_the_pages_at_once(postgres):
     database = postgres.create_database(owner="keeper")
     setup(postgres.url("keeper", "keeper-pw", database=database))
     place = PostgresPlace(postgres, database)
-    FACILITATORS["keeper"] = "keeper-pw"
-    try:
-        with ResponseStore(place.url("keeper")) as store:
-            _populate(store)
-            assert A.encode() in place.raw_bytes()
-            store.erase(A)
-            assert store.log_emptied is True
-    finally:
-        del FACILITATORS["keeper"]
+    with ResponseStore(place.url("keeper", password="keeper-pw")) as store:
+        _populate(store)
+        assert A.encode() in place.raw_bytes()
+        store.erase(A)
+        assert store.log_emptied is True
     assert A.encode() not in place.raw_bytes()
     assert B.encode() in place.raw_bytes()
 

@@ -18,7 +18,6 @@ from toolkit.settings import is_url
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 PRIVATE_SUFFIX = ".private"
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _WORKSHOP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -37,7 +36,7 @@ def shown(location: str | os.PathLike[str]) -> str:
 def as_location(location: str | os.PathLike[str]) -> str | Path:
     """A URL stays a string (checked: a PostgreSQL URL, else StoreError); anything else is a file path."""
     if isinstance(location, str) and is_url(location):
-        scheme = _SCHEME.match(location).group(1).lower()
+        scheme = urlsplit(location).scheme.lower()
         if scheme not in POSTGRES_SCHEMES:
             raise StoreError(f"{shown(location)}: a store is a file path (SQLite) or a postgresql:// URL, "
                              f"not a {scheme}:// address; nothing was opened")
@@ -45,12 +44,17 @@ def as_location(location: str | os.PathLike[str]) -> str | Path:
     return Path(location).expanduser()
 
 
+def connection_url(url: str) -> str:
+    """The URL for psycopg: the store URL without its ``workshop`` (every other parameter kept, sslmode too)."""
+    parts = urlsplit(url)
+    rest = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "workshop"]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
+
+
 def split_postgres_url(url: str) -> tuple[str, str]:
     """(connection URL for psycopg, workshop id) of a store URL; StoreError if it names no valid workshop."""
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    workshops = [value for key, value in query if key == "workshop"]
-    rest = [(key, value) for key, value in query if key != "workshop"]
+    workshops = [value for key, value in parse_qsl(parts.query, keep_blank_values=True) if key == "workshop"]
     if not workshops or not workshops[-1]:
         raise StoreError(f"{shown(url)}: name the workshop in the store URL, for example "
                          f"{shown(urlunsplit((parts.scheme, parts.netloc, parts.path, 'workshop=spring-2027', '')))}; "
@@ -59,7 +63,7 @@ def split_postgres_url(url: str) -> tuple[str, str]:
     if not _WORKSHOP_ID.match(workshop):
         raise StoreError(f"{shown(url)}: the workshop id {workshop!r} may hold letters, digits, '-', '_' "
                          "and '.', up to 63 characters")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), "")), workshop
+    return connection_url(url), workshop
 
 
 def private_dir(location: str | os.PathLike[str]) -> Path:

@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from toolkit.errors import StoreError
-from toolkit.store.location import shown, split_postgres_url
+from toolkit.store.location import connection_url, shown, split_postgres_url
 from toolkit.store.tables import MISSING_SQL, PARTICIPANT_COLUMNS, SCHEMA_VERSION, STORE_KEY, now
 
 SCHEMA = "attune"
@@ -264,7 +264,7 @@ def setup(admin_url: str) -> int:
     Run once by the database owner (a role that may create schemas and roles); returns the
     store version found before (0 for a new database). ``?workshop=`` is not needed here.
     """
-    conninfo = _conninfo(admin_url)
+    conninfo = connection_url(admin_url)
     where = shown(admin_url)
     conn = _connect(conninfo, where)
     psycopg = _psycopg()
@@ -292,7 +292,7 @@ def add_facilitator(admin_url: str, name: str, password: str) -> None:
 
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
         raise StoreError(f"{name!r}: a facilitator's role name is lower-case letters, digits and '_'")
-    conn = _connect(_conninfo(admin_url), shown(admin_url))
+    conn = _connect(connection_url(admin_url), shown(admin_url))
     try:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
             sql.Identifier(name), sql.Literal(password), sql.Identifier(GROUP_ROLE)))
@@ -302,17 +302,6 @@ def add_facilitator(admin_url: str, name: str, password: str) -> None:
         raise StoreError(f"{shown(admin_url)}: the facilitator {name!r} could not be added ({_reason(exc)})") from None
     finally:
         conn.close()
-
-
-def _conninfo(url: str) -> str:
-    try:
-        conninfo, _ = split_postgres_url(url)
-    except StoreError:
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(url)  # set-up needs no workshop
-        conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return conninfo
 
 
 class _Transaction:
@@ -466,7 +455,7 @@ def purge(admin_url: str) -> None:
     Run after erasures made by facilitators' roles (or nightly); ``attune db purge URL``.
     """
     where = shown(admin_url)
-    conn = _connect(_conninfo(admin_url), where)
+    conn = _connect(connection_url(admin_url), where)
     psycopg = _psycopg()
     try:
         _purge(conn)
